@@ -1,0 +1,1 @@
+"""Agora's wiring: HTTP, settings, database, auth, CLI."""

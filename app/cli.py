@@ -1,0 +1,160 @@
+"""The `agora` command: serve, migrate, seed, manage users, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from app.db import make_engine, make_session_factory
+from app.settings import Settings, SettingsError, load_settings
+from resolvers.errors import AgoraError
+
+DEFAULT_SCHEMA_PATH = Path("schema.graphql")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise SystemExit(f"agora: {exc}") from exc
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from app.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    import seed
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as db:
+        seed.seed(db)
+    engine.dispose()
+    seed.print_logins()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    if args.demo:
+        cmd_migrate(args)
+        cmd_seed(args)
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    print(
+        f"GraphiQL: http://{host}:{args.port}/graphql  (database: {settings.database_url})",
+        flush=True,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning" if args.quiet else "info",
+    )
+    return 0
+
+
+def _with_db(action: Callable[..., object]) -> int:
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            action(db)
+            db.commit()
+    except AgoraError as exc:
+        print(f"agora: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from resolvers.users import create_user
+
+    def action(db: object) -> None:
+        user = create_user(
+            db, email=args.email, full_name=args.name, password=args.password, is_admin=args.admin
+        )  # type: ignore[arg-type]
+        print(f"Created {'admin ' if user.is_admin else ''}user {user.email}.")
+
+    return _with_db(action)
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    from resolvers.users import set_password
+
+    def action(db: object) -> None:
+        user = set_password(db, email=args.email, password=args.password)  # type: ignore[arg-type]
+        print(f"Password of {user.email} changed.")
+
+    return _with_db(action)
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema import schema
+
+    path = Path(args.path)
+    path.write_text(schema.as_str() + "\n")
+    print(f"Wrote {path}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agora", description="Agora: a GraphQL API for running an event on site."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server (GraphiQL at /graphql)")
+    serve.add_argument("--demo", action="store_true", help="migrate and load the demo event first")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--quiet", action="store_true", help="log warnings only")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("seed", help="load the demo event (idempotent)").set_defaults(func=cmd_seed)
+
+    create = sub.add_parser("create-user", help="create a user who can log in")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin", action="store_true", help="a platform administrator")
+    create.set_defaults(func=cmd_create_user)
+
+    password = sub.add_parser("set-password", help="set an existing user's password")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password", required=True)
+    password.set_defaults(func=cmd_set_password)
+
+    export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("path", nargs="?", default=str(DEFAULT_SCHEMA_PATH))
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlmodel import Session
+
+import models
+from app import security
+from app.settings import Settings
+from permissions.viewer import Viewer
+from resolvers.errors import UnauthenticatedError
+from resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    db: Session
+    settings: Settings
+    now: datetime
+    loaders: Loaders
+    token: str | None = None
+    request: Any = None
+    _viewer: Viewer | None = field(default=None, init=False)
+    _viewer_loaded: bool = field(default=False, init=False)
+
+    @property
+    def viewer(self) -> Viewer | None:
+        """The authenticated viewer, None when anonymous. A bad token is refused, not ignored."""
+        if not self._viewer_loaded:
+            self._viewer = self._load_viewer()
+            self._viewer_loaded = True
+        return self._viewer
+
+    def require_viewer(self) -> Viewer:
+        viewer = self.viewer
+        if viewer is None:
+            raise UnauthenticatedError("Log in first: this needs an access token.")
+        return viewer
+
+    def act_as(self, user: models.User) -> None:
+        """From now on in this request, the viewer is `user` (who just logged in)."""
+        self._viewer = Viewer(user=user, db=self.db)
+        self._viewer_loaded = True
+
+    def _load_viewer(self) -> Viewer | None:
+        if self.token is None:
+            return None
+        try:
+            user_id = security.read_access_token(self.settings, self.token)
+        except security.InvalidToken as exc:
+            raise UnauthenticatedError(str(exc)) from exc
+        user = self.db.get(models.User, user_id)
+        if user is None:
+            raise UnauthenticatedError("The access token's user no longer exists.")
+        return Viewer(user=user, db=self.db)
+
+    def commit(self) -> None:
+        """End the use case's transaction; later reads in this request see what it wrote."""
+        self.db.commit()
+        self.loaders.clear()
+        if self._viewer is not None:
+            self._viewer.forget()
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,88 @@
+"""Security primitives: password hashing (argon2), JWT access tokens (PyJWT), opaque secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.settings import Settings
+
+JWT_ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verifying against this keeps login timing the same for unknown emails.
+_DUMMY_HASH = _hasher.hash("agora-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret() -> str:
+    """An opaque random secret (256 bits), URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    """How secrets (refresh and invitation tokens) are stored: only their SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class InvalidToken(Exception):
+    """The access token is missing a claim, expired, tampered with, or not ours."""
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    user_id: int
+    expires_at: datetime
+
+
+def issue_access_token(settings: Settings, user_id: int, now: datetime) -> AccessToken:
+    expires_at = now + timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "typ": "access",
+    }
+    token = jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
+    return AccessToken(token=token, user_id=user_id, expires_at=expires_at)
+
+
+def read_access_token(settings: Settings, token: str) -> int:
+    """The user id an access token speaks for; raises InvalidToken otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[JWT_ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("The access token has expired; refresh it or log in again.") from exc
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("The access token is invalid.") from exc
+    if claims.get("typ") != "access":
+        raise InvalidToken("The access token is invalid.")
+    try:
+        return int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("The access token is invalid.") from exc

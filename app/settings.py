@@ -1,0 +1,90 @@
+"""Settings, read once from the environment. Nothing else in Agora reads os.environ."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a server that may start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    access_token_minutes: int
+    refresh_token_days: int
+    jwt_issuer: str
+    jwt_audience: str
+    max_upload_bytes: int
+    # How long before a session starts its doors open.
+    entry_window_minutes: int
+    # The most scans one syncScans call may carry.
+    max_sync_batch: int
+    # Browser origins allowed to open GraphQL subscriptions / call the API cross-origin.
+    allowed_origins: tuple[str, ...]
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == PRODUCTION
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def _secret_key(env: str, data_dir: Path, given: str | None) -> str:
+    if given:
+        if env == PRODUCTION and len(given) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"AGORA_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production."
+            )
+        return given
+    if env == PRODUCTION:
+        raise SettingsError("AGORA_SECRET_KEY is required in production (AGORA_ENV=production).")
+    # Development: a random key kept beside the data, so tokens survive restarts.
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    env = environ.get("AGORA_ENV", DEVELOPMENT)
+    if env not in (DEVELOPMENT, PRODUCTION):
+        raise SettingsError(f"AGORA_ENV must be '{DEVELOPMENT}' or '{PRODUCTION}', not {env!r}.")
+    data_dir = Path(environ.get("AGORA_DATA_DIR", "data")).resolve()
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'agora.db'}"
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    origins = environ.get("AGORA_ALLOWED_ORIGINS", "")
+    return Settings(
+        env=env,
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=_secret_key(env, data_dir, environ.get("AGORA_SECRET_KEY")),
+        access_token_minutes=int(environ.get("AGORA_ACCESS_TOKEN_MINUTES", "15")),
+        refresh_token_days=int(environ.get("AGORA_REFRESH_TOKEN_DAYS", "30")),
+        jwt_issuer=environ.get("AGORA_JWT_ISSUER", "agora"),
+        jwt_audience=environ.get("AGORA_JWT_AUDIENCE", "agora-api"),
+        max_upload_bytes=int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        entry_window_minutes=int(environ.get("AGORA_ENTRY_WINDOW_MINUTES", "15")),
+        max_sync_batch=int(environ.get("AGORA_MAX_SYNC_BATCH", "500")),
+        allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+    )

@@ -1,0 +1,57 @@
+"""Every table of Agora. Importing this package completes SQLModel.metadata (migrations rely on it)."""
+
+from models.annonce import Annonce
+from models.base import UTCDateTime, utcnow
+from models.enums import (
+    EVENT_ROLES,
+    STAFF_ROLES,
+    AnnonceTarget,
+    DenyReason,
+    EventFileKind,
+    FileKind,
+    PaymentStatus,
+    Role,
+    ScanStatus,
+    SessionKind,
+    SessionStatus,
+)
+from models.event import Event, StoredFile
+from models.member import Badge, Member
+from models.question import Question, QuestionUpvote
+from models.room import Room
+from models.room_access import RoomAccess
+from models.session import EventSession, SessionAccess
+from models.staff import RoomAssignment
+from models.user import RefreshToken, User
+from models.visit import Visit
+
+__all__ = [
+    "EVENT_ROLES",
+    "STAFF_ROLES",
+    "Annonce",
+    "AnnonceTarget",
+    "Badge",
+    "DenyReason",
+    "Event",
+    "EventFileKind",
+    "EventSession",
+    "FileKind",
+    "Member",
+    "PaymentStatus",
+    "Question",
+    "QuestionUpvote",
+    "RefreshToken",
+    "Role",
+    "Room",
+    "RoomAccess",
+    "RoomAssignment",
+    "ScanStatus",
+    "SessionAccess",
+    "SessionKind",
+    "SessionStatus",
+    "StoredFile",
+    "UTCDateTime",
+    "User",
+    "Visit",
+    "utcnow",
+]

@@ -1,0 +1,40 @@
+"""Memberships (a user's one role in an event) and their badges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import created_timestamp, enum_field, in_values, timestamp
+from models.enums import EVENT_ROLES, Role
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "member"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        CheckConstraint(in_values("role", EVENT_ROLES), name="role"),
+        Index("ix_member_event_id_role", "event_id", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id")
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: Role = enum_field()
+    company: str = Field(default="", sa_type=String(200))
+    checked_in_at: datetime | None = timestamp(default=None)
+    created_at: datetime = created_timestamp()
+
+
+class Badge(SQLModel, table=True):
+    """A badge code. A member keeps its history: the newest unrevoked badge is the valid one."""
+
+    __tablename__ = "badge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    code: str = Field(sa_type=String(64), unique=True)
+    issued_at: datetime = created_timestamp()
+    revoked_at: datetime | None = timestamp(default=None)

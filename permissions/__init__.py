@@ -1,0 +1,17 @@
+"""Policy: roles, conditions and the @allow mechanism. Pure checks over the viewer and the object."""
+
+from permissions.fields import AllowDirective, allowed
+from permissions.policy import Allow, Subject, permits
+from permissions.roles import Condition, Role
+from permissions.viewer import Viewer
+
+__all__ = [
+    "Allow",
+    "AllowDirective",
+    "Condition",
+    "Role",
+    "Subject",
+    "Viewer",
+    "allowed",
+    "permits",
+]

@@ -1,0 +1,110 @@
+"""Logging in: access tokens, refresh-token rotation with reuse detection, logout."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select, update
+
+import models
+from app import security
+from resolvers.errors import BadUserInputError, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    user: models.User
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _issue_pair(ctx: Context, user: models.User, family: str) -> TokenPair:
+    assert user.id is not None
+    refresh = security.new_secret()
+    ctx.db.add(
+        models.RefreshToken(
+            user_id=user.id,
+            token_hash=security.digest(refresh),
+            family=family,
+            expires_at=ctx.now + timedelta(days=ctx.settings.refresh_token_days),
+        )
+    )
+    access = security.issue_access_token(ctx.settings, user.id, ctx.now)
+    return TokenPair(access.token, refresh, access.expires_at, user)
+
+
+def login(ctx: Context, *, email: str, password: str) -> TokenPair:
+    """Check the credentials and start a new token chain."""
+    user = ctx.db.exec(
+        select(models.User).where(models.User.email == normalize_email(email))
+    ).first()
+    if not security.verify_password(user.password_hash if user else None, password) or user is None:
+        raise UnauthenticatedError("Wrong email or password.")
+    pair = _issue_pair(ctx, user, family=secrets.token_hex(16))
+    ctx.commit()
+    ctx.act_as(user)
+    return pair
+
+
+def _revoke_family(ctx: Context, family: str) -> None:
+    ctx.db.exec(  # type: ignore[call-overload]
+        update(models.RefreshToken)
+        .where(
+            col(models.RefreshToken.family) == family, col(models.RefreshToken.revoked_at).is_(None)
+        )
+        .values(revoked_at=ctx.now)
+    )
+
+
+def refresh(ctx: Context, *, refresh_token: str) -> TokenPair:
+    """Spend a refresh token for a new pair. A token spent twice is theft: the chain is revoked."""
+    stmt = select(models.RefreshToken).where(
+        models.RefreshToken.token_hash == security.digest(refresh_token)
+    )
+    # Row lock: two concurrent refreshes of one token must not both succeed.
+    token = ctx.db.exec(stmt.with_for_update()).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= ctx.now:
+        raise UnauthenticatedError("This refresh token is not valid; log in again.")
+    if token.used_at is not None:
+        _revoke_family(ctx, token.family)
+        ctx.commit()
+        raise UnauthenticatedError(
+            "This refresh token was already used; every session of this login is now revoked. Log in again."
+        )
+    token.used_at = ctx.now
+    user = ctx.db.get(models.User, token.user_id)
+    if user is None:
+        raise UnauthenticatedError("This refresh token is not valid; log in again.")
+    pair = _issue_pair(ctx, user, family=token.family)
+    ctx.commit()
+    ctx.act_as(user)
+    return pair
+
+
+def logout(ctx: Context, *, refresh_token: str) -> bool:
+    """Revoke the chain of this refresh token. True when something was revoked."""
+    stmt = select(models.RefreshToken).where(
+        models.RefreshToken.token_hash == security.digest(refresh_token)
+    )
+    token = ctx.db.exec(stmt).first()
+    if token is None or token.revoked_at is not None:
+        return False
+    _revoke_family(ctx, token.family)
+    ctx.commit()
+    return True
+
+
+def validate_password(password: str) -> None:
+    if len(password) < 8:
+        raise BadUserInputError("A password needs at least 8 characters.")

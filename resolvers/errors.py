@@ -1,0 +1,31 @@
+"""The errors a client can be shown. Each maps to one `extensions.code`; all others are masked."""
+
+from __future__ import annotations
+
+
+class AgoraError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnauthenticatedError(AgoraError):
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(AgoraError):
+    code = "FORBIDDEN"
+
+
+class NotFoundError(AgoraError):
+    code = "NOT_FOUND"
+
+
+class BadUserInputError(AgoraError):
+    code = "BAD_USER_INPUT"
+
+
+class ConflictError(AgoraError):
+    code = "CONFLICT"

@@ -1,0 +1,222 @@
+"""Per-request batch loaders: no query's statement count grows with the size of its answer.
+
+Resolvers run synchronously here, so loaders cannot wait for siblings to ask as an async
+DataLoader does. Instead, on a miss a loader takes the keys of every object of its source
+type already in the request's session (the SQLAlchemy identity map: the siblings the query
+has just listed) and loads them all in one `IN (...)` statement. One statement per level of
+nesting, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+import models
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BatchLoader(Generic[K, V]):
+    def __init__(
+        self,
+        db: Session,
+        fetch: Callable[[Session, list[K]], dict[K, V]],
+        default: Callable[[], V],
+        sources: Sequence[tuple[type, Callable[[Any], K | None]]] = (),
+    ) -> None:
+        self.db = db
+        self.fetch = fetch
+        self.default = default
+        self.sources = sources
+        self.cache: dict[K, V] = {}
+
+    def load(self, key: K) -> V:
+        if key not in self.cache:
+            self._load_batch(key)
+        return self.cache[key]
+
+    def load_many(self, keys: Sequence[K]) -> list[V]:
+        missing = [k for k in keys if k not in self.cache]
+        if missing:
+            self._load_batch(*missing)
+        return [self.cache[k] for k in keys]
+
+    def prime(self, key: K, value: V) -> None:
+        self.cache[key] = value
+
+    def clear(self) -> None:
+        self.cache.clear()
+
+    def _load_batch(self, *wanted: K) -> None:
+        keys = set(wanted)
+        for obj in list(self.db.identity_map.values()):
+            for source_type, key_of in self.sources:
+                if isinstance(obj, source_type):
+                    key = key_of(obj)
+                    if key is not None and key not in self.cache:
+                        keys.add(key)
+        found = self.fetch(self.db, list(keys))
+        for key in keys:
+            self.cache[key] = found[key] if key in found else self.default()
+
+
+def _by_id(model: type) -> Callable[[Session, list[int]], dict[int, Any]]:
+    def fetch(db: Session, ids: list[int]) -> dict[int, Any]:
+        rows = db.exec(select(model).where(col(model.id).in_(ids)))  # type: ignore[attr-defined]
+        return {row.id: row for row in rows}
+
+    return fetch
+
+
+def _grouped(
+    model: type, key: str, *order: Any
+) -> Callable[[Session, list[int]], dict[int, list[Any]]]:
+    def fetch(db: Session, ids: list[int]) -> dict[int, list[Any]]:
+        column = getattr(model, key)
+        rows = db.exec(select(model).where(col(column).in_(ids)).order_by(*order))
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, key)].append(row)
+        return grouped
+
+    return fetch
+
+
+def _latest_badges(db: Session, member_ids: list[int]) -> dict[int, models.Badge]:
+    latest = (
+        select(func.max(models.Badge.id))
+        .where(col(models.Badge.member_id).in_(member_ids))
+        .group_by(col(models.Badge.member_id))
+    )
+    rows = db.exec(select(models.Badge).where(col(models.Badge.id).in_(latest)))
+    return {b.member_id: b for b in rows}
+
+
+def _current_event_files(
+    db: Session, event_ids: list[int]
+) -> dict[int, dict[str, models.StoredFile]]:
+    F = models.StoredFile
+    newest = (
+        select(func.max(F.id))
+        .where(col(F.event_id).in_(event_ids), col(F.member_id).is_(None))
+        .group_by(col(F.event_id), col(F.kind))
+    )
+    found: dict[int, dict[str, models.StoredFile]] = defaultdict(dict)
+    for f in db.exec(select(F).where(col(F.id).in_(newest))):
+        found[f.event_id][f.kind] = f
+    return found
+
+
+def _current_plans(db: Session, member_ids: list[int]) -> dict[int, models.StoredFile]:
+    F = models.StoredFile
+    newest = (
+        select(func.max(F.id)).where(col(F.member_id).in_(member_ids)).group_by(col(F.member_id))
+    )
+    return {
+        f.member_id: f
+        for f in db.exec(select(F).where(col(F.id).in_(newest)))
+        if f.member_id is not None
+    }
+
+
+def _none() -> None:
+    return None
+
+
+class Loaders:
+    """The loaders of one request, named `<result>_by_<key>`."""
+
+    def __init__(self, db: Session) -> None:
+        S, R, M, U = models.EventSession, models.Room, models.Member, models.User
+        self.user_by_id: BatchLoader[int, models.User | None] = BatchLoader(
+            db,
+            _by_id(U),
+            _none,
+            [
+                (M, lambda m: m.user_id),
+                (models.Annonce, lambda a: a.created_by_id),
+                (models.Question, lambda q: q.answered_by_id),
+                (models.RoomAssignment, lambda a: a.assigned_by_id),
+            ],
+        )
+        self.room_by_id: BatchLoader[int, models.Room | None] = BatchLoader(
+            db,
+            _by_id(R),
+            _none,
+            [
+                (S, lambda s: s.room_id),
+                (models.RoomAssignment, lambda a: a.room_id),
+                (models.RoomAccess, lambda a: a.room_id),
+            ],
+        )
+        self.session_by_id: BatchLoader[int, models.EventSession | None] = BatchLoader(
+            db,
+            _by_id(S),
+            _none,
+            [
+                (models.Question, lambda q: q.session_id),
+                (models.RoomAccess, lambda a: a.session_id),
+            ],
+        )
+        self.member_by_id: BatchLoader[int, models.Member | None] = BatchLoader(
+            db,
+            _by_id(M),
+            _none,
+            [
+                (models.Visit, lambda v: v.participant_id),
+                (models.Question, lambda q: q.author_id),
+                (models.RoomAssignment, lambda a: a.member_id),
+                (models.RoomAccess, lambda a: a.member_id),
+                (models.RoomAccess, lambda a: a.controller_id),
+                (models.SessionAccess, lambda a: a.member_id),
+            ],
+        )
+        self.event_by_id: BatchLoader[int, models.Event | None] = BatchLoader(
+            db, _by_id(models.Event), _none, [(M, lambda m: m.event_id), (R, lambda r: r.event_id)]
+        )
+        self.files_by_event_id: BatchLoader[int, dict[str, models.StoredFile]] = BatchLoader(
+            db, _current_event_files, dict, [(models.Event, lambda e: e.id)]
+        )
+        self.plan_by_member_id: BatchLoader[int, models.StoredFile | None] = BatchLoader(
+            db,
+            _current_plans,
+            _none,
+            [(M, lambda m: m.id if m.role == models.Role.EXPOSANT else None)],
+        )
+        self.sessions_by_room_id: BatchLoader[int, list[models.EventSession]] = BatchLoader(
+            db, _grouped(S, "room_id", S.starts_at), list, [(R, lambda r: r.id)]
+        )
+        E = models.Event
+        self.rooms_by_event_id: BatchLoader[int, list[models.Room]] = BatchLoader(
+            db, _grouped(R, "event_id", R.name), list, [(E, lambda e: e.id)]
+        )
+        self.sessions_by_event_id: BatchLoader[int, list[models.EventSession]] = BatchLoader(
+            db, _grouped(S, "event_id", S.starts_at, S.id), list, [(E, lambda e: e.id)]
+        )
+        self.annonces_by_event_id: BatchLoader[int, list[models.Annonce]] = BatchLoader(
+            db,
+            _grouped(
+                models.Annonce,
+                "event_id",
+                col(models.Annonce.created_at).desc(),
+                col(models.Annonce.id).desc(),
+            ),
+            list,
+            [(E, lambda e: e.id)],
+        )
+        self.badge_by_member_id: BatchLoader[int, models.Badge | None] = BatchLoader(
+            db, _latest_badges, _none, [(M, lambda m: m.id)]
+        )
+
+    def all(self) -> list[BatchLoader[Any, Any]]:
+        return [v for v in vars(self).values() if isinstance(v, BatchLoader)]
+
+    def clear(self) -> None:
+        for loader in self.all():
+            loader.clear()

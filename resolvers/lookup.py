@@ -1,0 +1,35 @@
+"""Reading one object by id, within the viewer's events (NOT_FOUND otherwise)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import models
+from resolvers.visibility import visible_event, visible_in_event
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+
+def get_event(ctx: Context, *, event_id: int) -> models.Event:
+    return visible_event(ctx, event_id)
+
+
+def get_room(ctx: Context, *, room_id: int) -> models.Room:
+    return visible_in_event(ctx, models.Room, room_id, "room")
+
+
+def get_session(ctx: Context, *, session_id: int) -> models.EventSession:
+    return visible_in_event(ctx, models.EventSession, session_id, "session")
+
+
+def get_member(ctx: Context, *, member_id: int) -> models.Member:
+    return visible_in_event(ctx, models.Member, member_id, "member")
+
+
+def get_annonce(ctx: Context, *, annonce_id: int) -> models.Annonce:
+    return visible_in_event(ctx, models.Annonce, annonce_id, "annonce")
+
+
+def get_file(ctx: Context, *, file_id: int) -> models.StoredFile:
+    return visible_in_event(ctx, models.StoredFile, file_id, "file")

@@ -1,0 +1,30 @@
+"""Finding objects the viewer may know about. Anything of another event is NOT_FOUND, as if absent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+import models
+from resolvers.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+T = TypeVar("T")
+
+
+def visible_event(ctx: Context, event_id: int) -> models.Event:
+    viewer = ctx.require_viewer()
+    event = ctx.db.get(models.Event, event_id)
+    if event is None or not viewer.belongs_to(event_id):
+        raise NotFoundError(f"No event has the id {event_id}.")
+    return event
+
+
+def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
+    """A row of `model` (with an event_id) that belongs to one of the viewer's events."""
+    viewer = ctx.require_viewer()
+    row = ctx.db.get(model, pk)
+    if row is None or not viewer.belongs_to(row.event_id):  # type: ignore[attr-defined]
+        raise NotFoundError(f"No {label} has the id {pk}.")
+    return row

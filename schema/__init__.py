@@ -1,0 +1,47 @@
+"""The GraphQL schema: root types assembled from per-domain pieces."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
+
+from schema.auth import AuthMutation
+from schema.errors import ErrorCodes
+from schema.queries import CoreQuery
+
+
+@strawberry.type(description="What can be read.")
+class Query(CoreQuery):
+    pass
+
+
+@strawberry.type(description="What can be changed.")
+class Mutation(AuthMutation):
+    pass
+
+
+class AgoraSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Refusals and bad input are answers, not incidents: log only what ErrorCodes masked.
+        unexpected = [
+            e
+            for e in errors
+            if e.extensions and e.extensions.get("code") == "INTERNAL_SERVER_ERROR"
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = AgoraSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        ErrorCodes,
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxTokensLimiter(max_token_count=5000),
+    ],
+)

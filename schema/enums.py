@@ -1,0 +1,28 @@
+"""The domain's enums as GraphQL enums (the same values the database stores)."""
+
+from __future__ import annotations
+
+import strawberry
+
+import models
+from permissions.roles import Condition, Role
+
+SessionKind = strawberry.enum(models.SessionKind)
+SessionStatus = strawberry.enum(models.SessionStatus)
+AnnonceTarget = strawberry.enum(models.AnnonceTarget)
+PaymentStatus = strawberry.enum(models.PaymentStatus)
+ScanStatus = strawberry.enum(models.ScanStatus)
+DenyReason = strawberry.enum(models.DenyReason, description="Why a badge was refused at a door.")
+EventFileKind = strawberry.enum(models.EventFileKind)
+
+__all__ = [
+    "AnnonceTarget",
+    "Condition",
+    "DenyReason",
+    "EventFileKind",
+    "PaymentStatus",
+    "Role",
+    "ScanStatus",
+    "SessionKind",
+    "SessionStatus",
+]

@@ -1,0 +1,50 @@
+"""One place where failures become GraphQL errors: coded when the client can act, masked otherwise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import AgoraError
+
+log = logging.getLogger("agora")
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, AgoraError):
+        error.message = original.message
+        error.extensions = {**(error.extensions or {}), "code": original.code}
+        return error
+    if original is None:
+        # Parse, validation and variable errors: the request itself is malformed.
+        error.extensions = {
+            **(error.extensions or {}),
+            "code": error.extensions.get("code", "BAD_USER_INPUT")
+            if error.extensions
+            else "BAD_USER_INPUT",
+        }
+        return error
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    return GraphQLError(
+        "Something went wrong on our side; nothing was changed. Try again, or tell the organizers.",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Adds `extensions.code` to known errors and hides the text of unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_coded(e) for e in result.errors]

@@ -1,0 +1,60 @@
+"""Root queries: the viewer, its events, and any object by id."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.context import Info
+from resolvers import events, lookup
+from resolvers.errors import NotFoundError
+from resolvers.ids import decode, decode_any
+from schema.node import Node
+from schema.types import Annonce, Event, File, Member, Room, Session, User
+
+# Node types reachable through node(id): type name -> loader of a visible object.
+NODE_LOADERS = {
+    "Event": lambda ctx, pk: Event.from_model(lookup.get_event(ctx, event_id=pk)),
+    "Room": lambda ctx, pk: Room.from_model(lookup.get_room(ctx, room_id=pk)),
+    "Session": lambda ctx, pk: Session.from_model(lookup.get_session(ctx, session_id=pk)),
+    "Member": lambda ctx, pk: Member.from_model(lookup.get_member(ctx, member_id=pk)),
+    "Annonce": lambda ctx, pk: Annonce.from_model(lookup.get_annonce(ctx, annonce_id=pk)),
+    "File": lambda ctx, pk: File.from_model(lookup.get_file(ctx, file_id=pk)),
+}
+
+
+@strawberry.type
+class CoreQuery:
+    @strawberry.field(description="Any object by its global id, if the viewer may know it.")
+    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        viewer = info.context.require_viewer()
+        decoded = decode_any(str(id))
+        if decoded is not None and decoded[0] == "User" and decoded[1] == viewer.user_id:
+            return User.from_model(viewer.user)
+        if decoded is None or decoded[0] not in NODE_LOADERS:
+            raise NotFoundError(f"Nothing has the id {id!r}.")
+        return NODE_LOADERS[decoded[0]](info.context, decoded[1])
+
+    @strawberry.field(description="The authenticated viewer, or null.")
+    def me(self, info: Info) -> User | None:
+        viewer = info.context.viewer
+        return User.from_model(viewer.user) if viewer is not None else None
+
+    @strawberry.field(
+        description="Events the viewer belongs to or presides (all events for ADMIN)."
+    )
+    def events(self, info: Info) -> list[Event]:
+        return [Event.from_model(e) for e in events.list_events(info.context)]
+
+    @strawberry.field
+    def event(self, info: Info, id: strawberry.ID) -> Event | None:
+        return Event.from_model(lookup.get_event(info.context, event_id=decode("Event", id)))
+
+    @strawberry.field
+    def room(self, info: Info, id: strawberry.ID) -> Room | None:
+        return Room.from_model(lookup.get_room(info.context, room_id=decode("Room", id)))
+
+    @strawberry.field
+    def session(self, info: Info, id: strawberry.ID) -> Session | None:
+        return Session.from_model(
+            lookup.get_session(info.context, session_id=decode("Session", id))
+        )

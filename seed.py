@@ -1,0 +1,330 @@
+"""Demo data: a two-day salon with rooms, a programme, members of every role and some activity.
+
+Idempotent (it does nothing if the demo event exists) and deterministic: fixed emails,
+passwords and badge codes, so demo QR codes stay stable. The event starts on the day it is
+seeded, so a session is running whenever someone tries the demo.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+import models
+from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
+from resolvers.users import create_user, find_by_email
+
+DEMO_EVENT = "Salon Agora — démo"
+DEMO_PASSWORD = "agora-demo"
+TIMEZONE = "Europe/Paris"
+
+LOGINS: list[tuple[str, str, str]] = [
+    ("admin@agora.demo", "Platform admin", "ADMIN"),
+    ("president@agora.demo", "Claire Président", "ORGANIZER (president)"),
+    ("gestionnaire@agora.demo", "Gaston Gestionnaire", "GESTIONNAIRE_DES_SALLES"),
+    ("controlleur@agora.demo", "Camille Contrôleur", "CONTROLLEUR_DES_BADGES"),
+    ("participant@agora.demo", "Paul Participant", "PARTICIPANT"),
+    ("exposant@agora.demo", "Emma Exposant", "EXPOSANT"),
+]
+
+ROOMS = [
+    ("Salle 1", "Grand amphithéâtre", "Rez-de-chaussée", 200),
+    ("Salle 2", "Salle de conférence", "1er étage", 80),
+    ("Salle 3", "Atelier A", "1er étage", 25),
+    ("Salle 4", "Atelier B", "2e étage", 20),
+]
+
+TALKS = [
+    ("Ouverture du salon", "Claire Président", SessionKind.CONFERENCE, Decimal("0")),
+    ("L'événementiel de demain", "Inès Martin", SessionKind.CONFERENCE, Decimal("0")),
+    ("Atelier badges et contrôle d'accès", "Hugo Bernard", SessionKind.ATELIER, Decimal("25.00")),
+    ("Atelier networking", "Léa Petit", SessionKind.ATELIER, Decimal("0")),
+    ("Table ronde : les exposants", "Noah Robert", SessionKind.CONFERENCE, Decimal("0")),
+    ("Atelier data et statistiques", "Chloé Richard", SessionKind.ATELIER, Decimal("40.00")),
+]
+
+
+def _user(db: Session, email: str, name: str, *, admin: bool = False) -> models.User:
+    return find_by_email(db, email) or create_user(
+        db, email=email, full_name=name, password=DEMO_PASSWORD, is_admin=admin
+    )
+
+
+def _member(
+    db: Session, event: models.Event, user: models.User, role: Role, code: str, company: str = ""
+) -> models.Member:
+    assert event.id is not None
+    assert user.id is not None
+    member = models.Member(event_id=event.id, user_id=user.id, role=role, company=company)
+    db.add(member)
+    db.flush()
+    assert member.id is not None
+    db.add(models.Badge(member_id=member.id, code=code))
+    return member
+
+
+def seed(db: Session, today: datetime | None = None) -> models.Event:
+    """Create the demo event unless it exists; returns it."""
+    existing = db.exec(select(models.Event).where(models.Event.name == DEMO_EVENT)).first()
+    if existing is not None:
+        return existing
+    tz = ZoneInfo(TIMEZONE)
+    day = (today or datetime.now(UTC)).astimezone(tz).date()
+
+    def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(
+            day + timedelta(days=day_offset), time(hour, minute), tz
+        ).astimezone(UTC)
+
+    admin = _user(db, "admin@agora.demo", "Platform admin", admin=True)
+    president = _user(db, "president@agora.demo", "Claire Président")
+    event = models.Event(
+        name=DEMO_EVENT,
+        description="Deux jours de conférences et d'ateliers autour de l'organisation d'événements.",
+        location="Palais des congrès, Lyon",
+        starts_at=at(0, 0),
+        ends_at=at(2, 0),
+        timezone=TIMEZONE,
+        president_id=president.id,
+    )
+    db.add(event)
+    db.flush()
+    assert event.id is not None
+    assert admin.id is not None
+
+    rooms = []
+    for name, description, location, capacity in ROOMS:
+        room = models.Room(
+            event_id=event.id,
+            name=name,
+            description=description,
+            location=location,
+            capacity=capacity,
+        )
+        db.add(room)
+        rooms.append(room)
+    db.flush()
+
+    gestionnaire = _member(
+        db,
+        event,
+        _user(db, "gestionnaire@agora.demo", "Gaston Gestionnaire"),
+        Role.GESTIONNAIRE_DES_SALLES,
+        "AGB-DEMO-GESTIONNAIRE",
+    )
+    controller = _member(
+        db,
+        event,
+        _user(db, "controlleur@agora.demo", "Camille Contrôleur"),
+        Role.CONTROLLEUR_DES_BADGES,
+        "AGB-DEMO-CONTROLLEUR",
+    )
+    controller2 = _member(
+        db,
+        event,
+        _user(db, "controlleur2@agora.demo", "Chris Contrôleur"),
+        Role.CONTROLLEUR_DES_BADGES,
+        "AGB-DEMO-CONTROLLEUR-2",
+    )
+    participant = _member(
+        db,
+        event,
+        _user(db, "participant@agora.demo", "Paul Participant"),
+        Role.PARTICIPANT,
+        "AGB-DEMO-PARTICIPANT",
+    )
+    exposant = _member(
+        db,
+        event,
+        _user(db, "exposant@agora.demo", "Emma Exposant"),
+        Role.EXPOSANT,
+        "AGB-DEMO-EXPOSANT",
+        company="Badgeo SAS",
+    )
+    _member(
+        db,
+        event,
+        _user(db, "exposant2@agora.demo", "Eric Exposant"),
+        Role.EXPOSANT,
+        "AGB-DEMO-EXPOSANT-2",
+        company="StandUp SARL",
+    )
+    visitors = [
+        _member(
+            db,
+            event,
+            _user(db, f"visiteur{i:02d}@agora.demo", f"Visiteur {i:02d}"),
+            Role.PARTICIPANT,
+            f"AGB-DEMO-VISITEUR-{i:02d}",
+        )
+        for i in range(1, 21)
+    ]
+
+    sessions: list[models.EventSession] = []
+    for day_offset in (0, 1):
+        for index, room in enumerate(rooms):
+            for slot, hour in enumerate((9, 11, 14, 16)):
+                title, speaker, kind, price = TALKS[(index + slot + day_offset) % len(TALKS)]
+                if room.capacity < 50 and kind == SessionKind.CONFERENCE:
+                    kind, price = SessionKind.ATELIER, Decimal("0")
+                session = models.EventSession(
+                    event_id=event.id,
+                    room_id=room.id,
+                    title=f"{title} ({'J1' if day_offset == 0 else 'J2'})",
+                    speaker_name=speaker,
+                    kind=kind,
+                    is_paid=price > 0,
+                    price=price,
+                    starts_at=at(day_offset, hour),
+                    ends_at=at(day_offset, hour + 1, 45),
+                    youtube_live_url=f"https://www.youtube.com/watch?v=agora{day_offset}{index}{slot}"
+                    if kind == SessionKind.CONFERENCE
+                    else None,
+                )
+                db.add(session)
+                sessions.append(session)
+    db.flush()
+    now = datetime.now(UTC)
+    for s in sessions:
+        if s.ends_at <= now:
+            s.status = SessionStatus.TERMINE
+        elif s.starts_at <= now:
+            s.status = SessionStatus.EN_COURS
+
+    paid = [s for s in sessions if s.is_paid]
+    for s in paid[:2]:
+        assert s.id is not None
+        assert participant.id is not None
+        db.add(
+            models.SessionAccess(
+                session_id=s.id,
+                member_id=participant.id,
+                payment_status=PaymentStatus.PAID,
+                amount_paid=s.price,
+                paid_at=now,
+                marked_by_id=president.id,
+            )
+        )
+
+    # Staff: the controller holds salle 1 in the morning and salle 2 in the afternoon, each day.
+    for day_offset in (0, 1):
+        for member, morning, evening in (
+            (controller, rooms[0], rooms[1]),
+            (controller2, rooms[2], rooms[3]),
+            (gestionnaire, rooms[0], rooms[2]),
+        ):
+            assert member.id is not None
+            db.add(
+                models.RoomAssignment(
+                    event_id=event.id,
+                    member_id=member.id,
+                    room_id=morning.id,
+                    role=member.role,
+                    starts_at=at(day_offset, 0),
+                    ends_at=at(day_offset, 13),
+                    assigned_by_id=president.id,
+                )
+            )
+            db.add(
+                models.RoomAssignment(
+                    event_id=event.id,
+                    member_id=member.id,
+                    room_id=evening.id,
+                    role=member.role,
+                    starts_at=at(day_offset, 13),
+                    ends_at=at(day_offset + 1, 0),
+                    assigned_by_id=president.id,
+                )
+            )
+
+    for title, target in (
+        ("Bienvenue au salon", AnnonceTarget.ALL),
+        ("Vestiaire au rez-de-chaussée", AnnonceTarget.PARTICIPANTS),
+        ("Montage des stands dès 7h", AnnonceTarget.EXPOSANTS),
+        ("Briefing contrôleurs à 8h30, Salle 1", AnnonceTarget.CONTROLLEURS),
+    ):
+        db.add(
+            models.Annonce(
+                event_id=event.id,
+                title=title,
+                description=title + ".",
+                target=target,
+                created_by_id=president.id,
+            )
+        )
+
+    first = sessions[0]
+    assert first.id is not None
+    assert participant.id is not None
+    db.add(
+        models.Question(
+            event_id=event.id,
+            session_id=first.id,
+            author_id=participant.id,
+            text="Les slides seront-elles partagées ?",
+            upvotes=0,
+        )
+    )
+
+    # A little door and stand activity, so stats have something to show.
+    for i, visitor in enumerate(visitors[:12]):
+        assert visitor.id is not None
+        assert exposant.id is not None
+        db.add(
+            models.RoomAccess(
+                event_id=event.id,
+                room_id=first.room_id,
+                session_id=first.id,
+                member_id=visitor.id,
+                code=f"AGB-DEMO-VISITEUR-{i + 1:02d}",
+                controller_id=controller.id,
+                scanned_by_id=controller.user_id,
+                status=models.ScanStatus.GRANTED,
+                scanned_at=first.starts_at + timedelta(minutes=i),
+            )
+        )
+        visitor.checked_in_at = first.starts_at + timedelta(minutes=i)
+        if i % 2 == 0:
+            db.add(
+                models.Visit(
+                    event_id=event.id,
+                    exposant_id=exposant.id,
+                    participant_id=visitor.id,
+                    scanned_at=first.starts_at + timedelta(hours=1, minutes=i),
+                    note="Intéressé par une démo",
+                )
+            )
+    db.add(
+        models.RoomAccess(
+            event_id=event.id,
+            room_id=first.room_id,
+            member_id=None,
+            code="AGB-INCONNU",
+            controller_id=controller.id,
+            scanned_by_id=controller.user_id,
+            status=models.ScanStatus.DENIED,
+            reason=models.DenyReason.UNKNOWN_BADGE,
+            scanned_at=first.starts_at,
+        )
+    )
+    db.commit()
+    return event
+
+
+def print_logins() -> None:
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, name, role in LOGINS:
+        print(f"  {role:<26} {email:<28} {name}")
+
+
+if __name__ == "__main__":
+    from app.db import make_engine, make_session_factory
+    from app.settings import load_settings
+
+    engine = make_engine(load_settings().database_url)
+    with make_session_factory(engine)() as session:
+        seed(session)
+    print_logins()
