@@ -9,7 +9,7 @@ import strawberry
 
 import models
 from app.context import Info
-from permissions import Allow, Condition, Role, Subject, allowed
+from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
@@ -127,7 +127,7 @@ class Event(Node):
         )
 
     def subject(self) -> Subject:
-        return Subject(event_id=self.model.id)
+        return subjects.event_subject(self.model)
 
     @strawberry.field(description="The event's president (ORGANIZER in @allow).")
     def president(self, info: Info) -> User | None:
@@ -246,7 +246,7 @@ class Room(Node):
         )
 
     def subject(self) -> Subject:
-        return Subject(event_id=self.model.event_id, room_id=self.model.id)
+        return subjects.room_subject(self.model)
 
     @strawberry.field
     def event(self, info: Info) -> Event:
@@ -296,7 +296,7 @@ class Session(Node):
         )
 
     def subject(self) -> Subject:
-        return Subject(event_id=self.model.event_id, room_id=self.model.room_id, session=self.model)
+        return subjects.session_subject(self.model)
 
     @strawberry.field
     def event(self, info: Info) -> Event:
@@ -478,7 +478,7 @@ class Annonce(Node):
         )
 
     def subject(self) -> Subject:
-        return Subject(event_id=self.model.event_id, author_user_id=self.model.created_by_id)
+        return subjects.annonce_subject(self.model)
 
     @strawberry.field
     def event(self, info: Info) -> Event:

@@ -1,0 +1,66 @@
+"""What the policy knows of each kind of object, and how operations find theirs from arguments.
+
+Types call `<kind>_subject(model)`; operations pass `subject=by_id(...)` to `allowed(...)`,
+which loads the object (NOT_FOUND outside the viewer's events) before the check runs. The row
+stays in the session's identity map, so the resolver's own `db.get` costs no second query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import models
+from permissions.fields import SubjectFinder
+from permissions.policy import Subject
+from resolvers.ids import decode
+from resolvers.visibility import visible_event, visible_in_event
+
+
+def event_subject(event: models.Event) -> Subject:
+    return Subject(event_id=event.id)
+
+
+def room_subject(room: models.Room) -> Subject:
+    return Subject(event_id=room.event_id, room_id=room.id)
+
+
+def session_subject(session: models.EventSession) -> Subject:
+    return Subject(event_id=session.event_id, room_id=session.room_id, session=session)
+
+
+def member_subject(member: models.Member) -> Subject:
+    return Subject(event_id=member.event_id, owner_member_id=member.id, member_id=member.id)
+
+
+def annonce_subject(annonce: models.Annonce) -> Subject:
+    return Subject(event_id=annonce.event_id, author_user_id=annonce.created_by_id)
+
+
+def by_id(
+    type_name: str,
+    model: type[Any],
+    argument: Callable[[dict[str, Any]], Any],
+    to_subject: Callable[[Any], Subject],
+) -> SubjectFinder:
+    """A finder that decodes the global id `argument(kwargs)` of `type_name` and loads the row."""
+    label = type_name.lower()
+
+    def find(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+        pk = decode(type_name, argument(kwargs))
+        if model is models.Event:
+            return to_subject(visible_event(ctx, pk))
+        return to_subject(visible_in_event(ctx, model, pk, label))
+
+    return find
+
+
+def arg(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda kwargs: kwargs[name]
+
+
+# The finders most operations need.
+EVENT_ARG = by_id("Event", models.Event, arg("event_id"), event_subject)
+ROOM_ARG = by_id("Room", models.Room, arg("id"), room_subject)
+SESSION_ARG = by_id("Session", models.EventSession, arg("id"), session_subject)
+MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
