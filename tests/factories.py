@@ -51,7 +51,9 @@ class Factory:
             models.User(
                 email=email or f"user{n}@example.org",
                 full_name=name or f"User {n}",
-                password_hash=_PASSWORD_HASH if password == PASSWORD else security.hash_password(password),
+                password_hash=_PASSWORD_HASH
+                if password == PASSWORD
+                else security.hash_password(password),
                 is_admin=admin,
             )
         )

@@ -73,20 +73,37 @@ def build_world(factory: Factory) -> World:
     event = factory.event(president=users["president"])
     room = factory.room(event, name="Salle 3", capacity=10)
     other_room = factory.room(event, name="Salle 4", capacity=10)
-    atelier = factory.session(room, kind=SessionKind.ATELIER, price=Decimal("20"), youtube_live_url="https://youtu.be/a", starts_at=now - timedelta(minutes=10))
-    members = {p.name: factory.member(event, p.role, user=users[p.name]) for p in PERSONAS if p.role is not None}
+    atelier = factory.session(
+        room,
+        kind=SessionKind.ATELIER,
+        price=Decimal("20"),
+        youtube_live_url="https://youtu.be/a",
+        starts_at=now - timedelta(minutes=10),
+    )
+    members = {
+        p.name: factory.member(event, p.role, user=users[p.name])
+        for p in PERSONAS
+        if p.role is not None
+    }
     assignment = factory.assignment(members["gestionnaire_here"], room)
     factory.assignment(members["controller_here"], room)
     factory.assignment(members["gestionnaire_away"], other_room)
     factory.assignment(members["controller_away"], other_room)
     # An assignment that ended an hour ago does not count.
-    factory.assignment(members["controller_away"], room, starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1))
+    factory.assignment(
+        members["controller_away"],
+        room,
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=1),
+    )
     factory.access(atelier, members["participant_paid"], PaymentStatus.PAID)
     factory.access(atelier, members["participant_unpaid"], PaymentStatus.PENDING)
     annonce = factory.annonce(event, users["gestionnaire_here"], AnnonceTarget.ALL)
     question = factory.question(atelier, members["participant_paid"])
     visit = factory.visit(members["exposant_scanner"], members["participant_paid"])
-    return World(event, room, other_room, atelier, members, users, annonce, question, visit, assignment)
+    return World(
+        event, room, other_room, atelier, members, users, annonce, question, visit, assignment
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,9 @@ class Probe:
     target: Target
 
 
-def node_probe(fragment: str, type_name: str, pick: Callable[[World], Any], target: Target) -> Probe:
+def node_probe(
+    fragment: str, type_name: str, pick: Callable[[World], Any], target: Target
+) -> Probe:
     return Probe(
         query=f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {fragment} }} }} }}",
         variables=lambda w: {"id": gid(type_name, pick(w))},
@@ -144,12 +163,23 @@ ATELIER = Target(room_assigned=frozenset(ASSIGNED_HERE), attendees=frozenset(ATT
 EVENT = Target()
 
 PROBES: dict[str, Probe] = {
-    "User.email": node_probe("user { email }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA),
-    "User.memberships": node_probe("user { memberships { id } }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA),
+    "User.email": node_probe(
+        "user { email }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+    "User.memberships": node_probe(
+        "user { memberships { id } }",
+        "Member",
+        lambda w: w.members["participant_paid"],
+        PARTICIPANT_DATA,
+    ),
     "Event.members": node_probe("members { totalCount }", "Event", lambda w: w.event, EVENT),
     "Session.youtubeLiveUrl": node_probe("youtubeLiveUrl", "Session", lambda w: w.atelier, ATELIER),
-    "Member.email": node_probe("email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA),
-    "Member.badge": node_probe("badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA),
+    "Member.email": node_probe(
+        "email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+    "Member.badge": node_probe(
+        "badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
 }
 
 
@@ -161,7 +191,9 @@ def allow_fields() -> dict[str, list[tuple[Role, Condition]]]:
         for f in getattr(definition, "fields", None) or ():
             rules = rules_of(f)
             if rules:
-                found[f"{definition.name}.{schema.config.name_converter.get_graphql_name(f)}"] = [(r.role, r.when) for r in rules]
+                found[f"{definition.name}.{schema.config.name_converter.get_graphql_name(f)}"] = [
+                    (r.role, r.when) for r in rules
+                ]
     return found
 
 
@@ -174,7 +206,11 @@ def test_every_allow_field_has_a_probe():
 
 
 def _cases() -> list[Any]:
-    return [pytest.param(key, persona, id=f"{key}-{persona.name}") for key in sorted(PROBES) for persona in PERSONAS]
+    return [
+        pytest.param(key, persona, id=f"{key}-{persona.name}")
+        for key in sorted(PROBES)
+        for persona in PERSONAS
+    ]
 
 
 def _refused(body: dict[str, Any]) -> bool:
@@ -205,4 +241,5 @@ def test_anonymous_is_unauthenticated(gql, factory, key):
     world = build_world(factory)
     probe = PROBES[key]
     body = gql(probe.query, probe.variables(world))
-    assert error_codes(body) and set(error_codes(body)) == {"UNAUTHENTICATED"}
+    assert error_codes(body)
+    assert set(error_codes(body)) == {"UNAUTHENTICATED"}
