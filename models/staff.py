@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, false
 from sqlmodel import Field, SQLModel
 
 from models.base import created_timestamp, enum_field, in_values, timestamp
@@ -12,6 +12,8 @@ from models.enums import STAFF_ROLES, Role
 
 
 class RoomAssignment(SQLModel, table=True):
+    """Never deleted: ending a slot early shortens it, ending one not yet begun cancels it."""
+
     __tablename__ = "room_assignment"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -29,6 +31,11 @@ class RoomAssignment(SQLModel, table=True):
     ends_at: datetime = timestamp()
     assigned_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     assigned_at: datetime = created_timestamp()
+    # Who cut the slot short (endAssignment, reassignStaff) and when that was recorded.
+    ended_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    ended_at: datetime | None = timestamp(default=None)
+    # Ended before it began: kept for the record, but it never held the room.
+    cancelled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     def covers(self, moment: datetime) -> bool:
-        return self.starts_at <= moment < self.ends_at
+        return not self.cancelled and self.starts_at <= moment < self.ends_at

@@ -37,6 +37,33 @@ def annonce_subject(annonce: models.Annonce) -> Subject:
     return Subject(event_id=annonce.event_id, author_user_id=annonce.created_by_id)
 
 
+def assignment_subject(assignment: models.RoomAssignment) -> Subject:
+    return Subject(
+        event_id=assignment.event_id,
+        room_id=assignment.room_id,
+        owner_member_id=assignment.member_id,
+        member_id=assignment.member_id,
+    )
+
+
+def question_subject(question: models.Question, session: models.EventSession) -> Subject:
+    """A question is judged in its session (access, room) and owned by its author."""
+    return Subject(
+        event_id=question.event_id,
+        room_id=session.room_id,
+        session=session,
+        author_member_id=question.author_id,
+    )
+
+
+def _question_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+    question = visible_in_event(
+        ctx, models.Question, decode("Question", kwargs["question_id"]), "question"
+    )
+    session = ctx.loaders.session_by_id.load(question.session_id)
+    return question_subject(question, session)
+
+
 def by_id(
     type_name: str,
     model: type[Any],
@@ -64,3 +91,6 @@ EVENT_ARG = by_id("Event", models.Event, arg("event_id"), event_subject)
 ROOM_ARG = by_id("Room", models.Room, arg("id"), room_subject)
 SESSION_ARG = by_id("Session", models.EventSession, arg("id"), session_subject)
 MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
+SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), session_subject)
+ASSIGNMENT_ARG = by_id("RoomAssignment", models.RoomAssignment, arg("id"), assignment_subject)
+QUESTION_ARG: SubjectFinder = _question_arg

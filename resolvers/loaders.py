@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func
@@ -125,6 +126,42 @@ def _current_plans(db: Session, member_ids: list[int]) -> dict[int, models.Store
     }
 
 
+def _slots_at(
+    key: str, moment: datetime
+) -> Callable[[Session, list[int]], dict[int, list[models.RoomAssignment]]]:
+    """Staff slots running at `moment`, grouped by `key` (room_id or member_id)."""
+    A = models.RoomAssignment
+
+    def fetch(db: Session, ids: list[int]) -> dict[int, list[models.RoomAssignment]]:
+        stmt = (
+            select(A)
+            .where(
+                col(getattr(A, key)).in_(ids),
+                col(A.cancelled).is_(False),
+                col(A.starts_at) <= moment,
+                col(A.ends_at) > moment,
+            )
+            .order_by(col(A.starts_at), col(A.id))
+        )
+        grouped: dict[int, list[models.RoomAssignment]] = defaultdict(list)
+        for row in db.exec(stmt):
+            grouped[getattr(row, key)].append(row)
+        return grouped
+
+    return fetch
+
+
+def _upvoted_by(member_id: int) -> Callable[[Session, list[int]], dict[int, bool]]:
+    def fetch(db: Session, question_ids: list[int]) -> dict[int, bool]:
+        U = models.QuestionUpvote
+        stmt = select(U.question_id).where(
+            U.member_id == member_id, col(U.question_id).in_(question_ids)
+        )
+        return dict.fromkeys(db.exec(stmt), True)
+
+    return fetch
+
+
 def _none() -> None:
     return None
 
@@ -133,6 +170,7 @@ class Loaders:
     """The loaders of one request, named `<result>_by_<key>`."""
 
     def __init__(self, db: Session) -> None:
+        self.db = db
         S, R, M, U = models.EventSession, models.Room, models.Member, models.User
         self.user_by_id: BatchLoader[int, models.User | None] = BatchLoader(
             db,
@@ -214,8 +252,52 @@ class Loaders:
             db, _latest_badges, _none, [(M, lambda m: m.id)]
         )
 
+        # Loaders that depend on an argument (a moment, the viewer's membership), made on demand.
+        self.keyed: dict[tuple[str, Hashable], BatchLoader[Any, Any]] = {}
+
+    def _keyed(self, name: str, arg: Hashable, make: Callable[[], BatchLoader[Any, Any]]) -> Any:
+        if (name, arg) not in self.keyed:
+            self.keyed[(name, arg)] = make()
+        return self.keyed[(name, arg)]
+
+    def staff_by_room_id_at(
+        self, moment: datetime
+    ) -> BatchLoader[int, list[models.RoomAssignment]]:
+        return self._keyed(
+            "staff_by_room_id",
+            moment,
+            lambda: BatchLoader(
+                self.db, _slots_at("room_id", moment), list, [(models.Room, lambda r: r.id)]
+            ),
+        )
+
+    def slots_by_member_id_at(
+        self, moment: datetime
+    ) -> BatchLoader[int, list[models.RoomAssignment]]:
+        return self._keyed(
+            "slots_by_member_id",
+            moment,
+            lambda: BatchLoader(
+                self.db,
+                _slots_at("member_id", moment),
+                list,
+                [(models.Member, lambda m: m.id if m.role in models.STAFF_ROLES else None)],
+            ),
+        )
+
+    def upvoted_by_member(self, member_id: int) -> BatchLoader[int, bool]:
+        """Question id -> whether this member upvoted it."""
+        return self._keyed(
+            "upvoted_by_member",
+            member_id,
+            lambda: BatchLoader(
+                self.db, _upvoted_by(member_id), bool, [(models.Question, lambda q: q.id)]
+            ),
+        )
+
     def all(self) -> list[BatchLoader[Any, Any]]:
-        return [v for v in vars(self).values() if isinstance(v, BatchLoader)]
+        own = [v for v in vars(self).values() if isinstance(v, BatchLoader)]
+        return own + list(self.keyed.values())
 
     def clear(self) -> None:
         for loader in self.all():

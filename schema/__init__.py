@@ -10,6 +10,8 @@ from strawberry.types import ExecutionContext
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
 from schema.queries import CoreQuery
+from schema.questions import QuestionMutation
+from schema.staff import StaffMutation
 
 
 @strawberry.type(description="What can be read.")
@@ -18,7 +20,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, StaffMutation, QuestionMutation):
     pass
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -13,9 +14,19 @@ from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
+from resolvers import questions as question_resolvers
+from resolvers import staff as staff_resolvers
 from resolvers.ids import encode, optional_pk
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
 from schema.node import Node, PageInfo
+
+if TYPE_CHECKING:
+    from schema.questions import QuestionConnection
+    from schema.staff import RoomAssignment
+
+# Types of the staff and questions modules, which import this one.
+LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
+LazyQuestionConnection = Annotated["QuestionConnection", strawberry.lazy("schema.questions")]
 
 ADMIN = Allow(Role.ADMIN)
 ORGANIZER = Allow(Role.ORGANIZER)
@@ -220,6 +231,20 @@ class Event(Node):
             total_count=page.total_count,
         )
 
+    @allowed(
+        *EVENT_STAFF,
+        description="Staff assignments overlapping `at` (default now), or all when `at` is null and `all` is true (the most recent 500, cancelled ones included).",
+    )
+    def staff_assignments(
+        self, info: Info, at: datetime | None = None, all: bool | None = False
+    ) -> list[LazyRoomAssignment] | None:
+        from schema.staff import RoomAssignment
+
+        rows = staff_resolvers.list_event_assignments(
+            info.context, self.model, at=at, all_slots=bool(all)
+        )
+        return [RoomAssignment.from_model(a) for a in rows]
+
     @strawberry.field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
     def ical_url(self) -> str:
         return f"/events/{self.id}/programme.ics"
@@ -261,6 +286,19 @@ class Room(Node):
             Session.from_model(s)
             for s in info.context.loaders.sessions_by_room_id.load(self.model.id)
         ]
+
+    @allowed(
+        *EVENT_STAFF,
+        CONTROLLER_HERE,
+        description="The staff holding this room at `at` (default now).",
+    )
+    def staff(self, info: Info, at: datetime | None = None) -> list[LazyRoomAssignment] | None:
+        from schema.staff import RoomAssignment
+
+        assert self.model.id is not None
+        moment = info.context.now if at is None else staff_resolvers.aware(at, "at")
+        loader = info.context.loaders.staff_by_room_id_at(moment)
+        return [RoomAssignment.from_model(a) for a in loader.load(self.model.id)]
 
 
 @strawberry.type(
@@ -324,6 +362,25 @@ class Session(Node):
             return None
         access = viewer.session_accesses.get(self.model.id or 0)
         return SessionAccess.for_member(self.model, member, access)
+
+    @allowed(
+        *EVENT_STAFF,
+        Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS),
+        description="Questions asked in this session: unanswered first, then most upvoted, then oldest.",
+    )
+    def questions(
+        self,
+        info: Info,
+        answered: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LazyQuestionConnection | None:
+        from schema.questions import QuestionConnection
+
+        page = question_resolvers.list_questions(
+            info.context, self.model, answered=answered, first=first, after=after
+        )
+        return QuestionConnection.from_page(page, self.model)
 
 
 @strawberry.type(description="A member's badge, shown as a QR code at the doors and stands.")
@@ -406,6 +463,20 @@ class Member(Node):
         assert self.model.id is not None
         stored = info.context.loaders.plan_by_member_id.load(self.model.id)
         return File.from_model(stored) if stored is not None else None
+
+    @allowed(
+        *EVENT_STAFF,
+        MEMBER_SELF,
+        description="The room this staff member is assigned to right now, if any.",
+    )
+    def current_assignment(self, info: Info) -> LazyRoomAssignment | None:
+        from schema.staff import RoomAssignment
+
+        assert self.model.id is not None
+        if self.model.role not in models.STAFF_ROLES:
+            return None
+        slots = info.context.loaders.slots_by_member_id_at(info.context.now).load(self.model.id)
+        return RoomAssignment.from_model(slots[0]) if slots else None
 
 
 @strawberry.type(

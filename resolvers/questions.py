@@ -1,0 +1,125 @@
+"""Questions in the room: members ask, staff of the room answer, members upvote."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import case, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+import models
+from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.pagination import Page, SortKey, paginate
+from resolvers.visibility import visible_in_event
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+MAX_QUESTION = 1000
+MAX_ANSWER = 5000
+
+Q = models.Question
+# 0 for unanswered, 1 for answered: the first sort key of Session.questions.
+ANSWERED = case((col(Q.answered_at).is_(None), 0), else_=1)
+ORDER = [
+    SortKey(ANSWERED),
+    SortKey(col(Q.upvotes), descending=True),
+    SortKey(col(Q.asked_at), is_datetime=True),
+    SortKey(col(Q.id)),
+]
+
+
+def _key_of(q: models.Question) -> list[object]:
+    return [0 if q.answered_at is None else 1, q.upvotes, q.asked_at, q.id]
+
+
+def _text(value: str, what: str, limit: int) -> str:
+    text = value.strip()
+    if not text:
+        raise BadUserInputError(f"The {what} is empty.")
+    if len(text) > limit:
+        raise BadUserInputError(
+            f"The {what} is {len(text)} characters long; at most {limit} are allowed."
+        )
+    return text
+
+
+def get_question(ctx: Context, *, question_id: int) -> models.Question:
+    return visible_in_event(ctx, Q, question_id, "question")
+
+
+def session_of(ctx: Context, question: models.Question) -> models.EventSession:
+    session = ctx.loaders.session_by_id.load(question.session_id)
+    assert session is not None  # the foreign key cascades deletes
+    return session
+
+
+def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question:
+    """A member with access to the session asks; refused once the session has ended."""
+    session = visible_in_event(ctx, models.EventSession, session_id, "session")
+    body = _text(text, "question", MAX_QUESTION)
+    if session.status == models.SessionStatus.TERMINE:
+        raise ConflictError(f"{session.title} has ended (TERMINE): it takes no more questions.")
+    member = ctx.require_viewer().member_in(session.event_id)
+    assert member is not None
+    assert member.id is not None
+    question = Q(
+        event_id=session.event_id,
+        session_id=session_id,
+        author_id=member.id,
+        text=body,
+        asked_at=ctx.now,
+    )
+    ctx.db.add(question)
+    ctx.commit()
+    return question
+
+
+def answer_question(ctx: Context, *, question_id: int, answer: str) -> models.Question:
+    """Set (or edit) the answer, recording who answered and when."""
+    question = get_question(ctx, question_id=question_id)
+    question.answer = _text(answer, "answer", MAX_ANSWER)
+    question.answered_by_id = ctx.require_viewer().user_id
+    question.answered_at = ctx.now
+    ctx.commit()
+    return question
+
+
+def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
+    """Count the viewer's upvote once; a second upvote changes nothing and is no error."""
+    question = get_question(ctx, question_id=question_id)
+    member = ctx.require_viewer().member_in(question.event_id)
+    assert member is not None
+    assert member.id is not None
+    if ctx.db.get(models.QuestionUpvote, (question.id, member.id)) is None:
+        ctx.db.add(models.QuestionUpvote(question_id=question.id, member_id=member.id))
+        try:
+            ctx.db.flush()
+        except IntegrityError:
+            # A concurrent request of the same member counted it first; nothing else was written.
+            ctx.db.rollback()
+        else:
+            ctx.db.execute(
+                update(Q).where(col(Q.id) == question.id).values(upvotes=col(Q.upvotes) + 1)
+            )
+            ctx.commit()
+    ctx.db.refresh(question)
+    return question
+
+
+def list_questions(
+    ctx: Context,
+    session: models.EventSession,
+    *,
+    answered: bool | None,
+    first: int | None,
+    after: str | None,
+) -> Page[models.Question]:
+    """Unanswered first, then most upvoted, then oldest (ties by id)."""
+    stmt = select(Q).where(Q.session_id == session.id)
+    if answered is not None:
+        stmt = stmt.where(
+            col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None)
+        )
+    return paginate(ctx.db, stmt, keys=ORDER, key_of=_key_of, first=first, after=after)

@@ -1,0 +1,209 @@
+"""Staff assignments: who holds which room when, one room at a time, never deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+import models
+from models import Role
+from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.visibility import visible_in_event
+
+if TYPE_CHECKING:
+    from app.context import Context
+
+# Event.staffAssignments(all: true) returns the most recent slots up to this many.
+STAFF_HISTORY_LIMIT = 500
+
+A = models.RoomAssignment
+
+
+def aware(moment: datetime, name: str) -> datetime:
+    """A client's time in UTC; a time without an offset is ambiguous across time zones."""
+    if moment.tzinfo is None:
+        raise BadUserInputError(
+            f"`{name}` needs a time zone offset, for example 2026-05-04T12:00:00Z."
+        )
+    return moment.astimezone(UTC)
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def lock_member(db: Session, member_id: int) -> None:
+    """Serialise every change to one member's slots until this transaction ends.
+
+    PostgreSQL locks the member row; SQLite has no row locks, so a no-op write there takes
+    the database write lock before anything is read (its reads run outside the transaction).
+    """
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(
+            update(models.Member).where(col(models.Member.id) == member_id).values(id=member_id)
+        )
+    else:
+        db.execute(select(models.Member.id).where(models.Member.id == member_id).with_for_update())
+
+
+def _staff_member(ctx: Context, member_id: int) -> models.Member:
+    member = visible_in_event(ctx, models.Member, member_id, "member")
+    if member.role not in models.STAFF_ROLES:
+        raise BadUserInputError(
+            f"Only gestionnaires des salles and badge controllers hold rooms; this member is {Role(member.role).value}."
+        )
+    return member
+
+
+def _room_of_event(ctx: Context, member: models.Member, room_id: int) -> models.Room:
+    room = visible_in_event(ctx, models.Room, room_id, "room")
+    if room.event_id != member.event_id:
+        raise BadUserInputError(f"The room {room.name} belongs to another event than this member.")
+    return room
+
+
+def _check_slot(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise BadUserInputError("A slot must end after it starts.")
+
+
+def _refuse_overlap(
+    ctx: Context,
+    member: models.Member,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    ignore: int | None = None,
+) -> None:
+    """CONFLICT naming the member's first slot that overlaps [starts_at, ends_at)."""
+    stmt = (
+        select(A)
+        .where(
+            A.member_id == member.id,
+            col(A.cancelled).is_(False),
+            col(A.starts_at) < ends_at,
+            col(A.ends_at) > starts_at,
+        )
+        .order_by(col(A.starts_at))
+        .limit(1)
+        # Read what other transactions committed, not what this session saw before the lock.
+        .execution_options(populate_existing=True)
+    )
+    if ignore is not None:
+        stmt = stmt.where(col(A.id) != ignore)
+    clash = ctx.db.exec(stmt).first()
+    if clash is not None:
+        room = ctx.db.get(models.Room, clash.room_id)
+        name = room.name if room is not None else f"room {clash.room_id}"
+        raise ConflictError(
+            f"This member already holds {name} from {_fmt(clash.starts_at)} to {_fmt(clash.ends_at)}: one room at a time."
+        )
+
+
+def _new_slot(
+    ctx: Context, member: models.Member, room: models.Room, starts_at: datetime, ends_at: datetime
+) -> models.RoomAssignment:
+    assert member.id is not None
+    assert room.id is not None
+    return A(
+        event_id=member.event_id,
+        member_id=member.id,
+        room_id=room.id,
+        role=Role(member.role),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        assigned_by_id=ctx.require_viewer().user_id,
+        assigned_at=ctx.now,
+    )
+
+
+def assign_staff(
+    ctx: Context, *, member_id: int, room_id: int, starts_at: datetime, ends_at: datetime
+) -> models.RoomAssignment:
+    """Give a staff member a room for a slot that overlaps none of its other slots."""
+    starts_at, ends_at = aware(starts_at, "startsAt"), aware(ends_at, "endsAt")
+    member = _staff_member(ctx, member_id)
+    room = _room_of_event(ctx, member, room_id)
+    _check_slot(starts_at, ends_at)
+    lock_member(ctx.db, member_id)
+    _refuse_overlap(ctx, member, starts_at, ends_at)
+    slot = _new_slot(ctx, member, room, starts_at, ends_at)
+    ctx.db.add(slot)
+    ctx.commit()
+    return slot
+
+
+def _end(ctx: Context, slot: models.RoomAssignment, at: datetime) -> None:
+    """End `slot` at `at`; a slot that has not begun by then is cancelled instead."""
+    if at <= slot.starts_at:
+        slot.cancelled = True
+    else:
+        slot.ends_at = at
+    slot.ended_by_id = ctx.require_viewer().user_id
+    slot.ended_at = ctx.now
+
+
+def reassign_staff(
+    ctx: Context, *, member_id: int, room_id: int, at: datetime | None, until: datetime
+) -> models.RoomAssignment:
+    """End the slot running at `at` (default now) there and start one in `room_id` until `until`."""
+    at = ctx.now if at is None else aware(at, "at")
+    until = aware(until, "until")
+    member = _staff_member(ctx, member_id)
+    room = _room_of_event(ctx, member, room_id)
+    _check_slot(at, until)
+    # Everything below runs under the member's lock and commits once: a concurrent
+    # reassignment waits, then sees this one's result.
+    lock_member(ctx.db, member_id)
+    running = ctx.db.exec(
+        select(A)
+        .where(
+            A.member_id == member.id,
+            col(A.cancelled).is_(False),
+            col(A.starts_at) <= at,
+            col(A.ends_at) > at,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
+    _refuse_overlap(ctx, member, at, until, ignore=running.id if running else None)
+    if running is not None:
+        _end(ctx, running, at)
+    slot = _new_slot(ctx, member, room, at, until)
+    ctx.db.add(slot)
+    ctx.commit()
+    return slot
+
+
+def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
+    """End a running slot now, or cancel one not yet begun; a slot already over is returned as is."""
+    slot = visible_in_event(ctx, A, assignment_id, "assignment")
+    lock_member(ctx.db, slot.member_id)
+    ctx.db.refresh(slot)
+    if slot.cancelled or slot.ends_at <= ctx.now:
+        return slot
+    _end(ctx, slot, ctx.now)
+    ctx.commit()
+    return slot
+
+
+def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
+    return visible_in_event(ctx, A, assignment_id, "assignment")
+
+
+def list_event_assignments(
+    ctx: Context, event: models.Event, *, at: datetime | None, all_slots: bool
+) -> list[models.RoomAssignment]:
+    """The slots running at `at` (default now) by room, or, with `all_slots` and no `at`, the
+    most recent STAFF_HISTORY_LIMIT slots, cancelled ones included (the history)."""
+    stmt = select(A).where(A.event_id == event.id)
+    if at is None and all_slots:
+        stmt = stmt.order_by(col(A.starts_at).desc(), col(A.id).desc()).limit(STAFF_HISTORY_LIMIT)
+        return list(ctx.db.exec(stmt))
+    moment = ctx.now if at is None else aware(at, "at")
+    stmt = stmt.where(
+        col(A.cancelled).is_(False), col(A.starts_at) <= moment, col(A.ends_at) > moment
+    ).order_by(col(A.room_id), col(A.starts_at), col(A.id))
+    return list(ctx.db.exec(stmt))

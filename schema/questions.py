@@ -1,0 +1,153 @@
+"""Questions asked during a session: asking, answering, upvoting, and the list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+import models
+from app.context import Info
+from permissions import Allow, Condition, Role, allowed, subjects
+from permissions.policy import Subject
+from resolvers import questions
+from resolvers.ids import decode, encode
+from resolvers.pagination import Page
+from schema.node import Node, PageInfo
+from schema.types import ADMIN, EVENT_STAFF, ORGANIZER, Member, Session, User
+
+MEMBER_AUTHOR = Allow(Role.MEMBER, Condition.AUTHOR)
+MEMBER_WITH_ACCESS = Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS)
+GESTIONNAIRE_HERE = Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM)
+
+
+@strawberry.type(description="A question asked during a session, with its answer and upvotes.")
+class Question(Node):
+    text: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    upvotes: int
+    model: strawberry.Private[models.Question]
+    session_model: strawberry.Private[models.EventSession]
+
+    @classmethod
+    def from_model(cls, q: models.Question, session: models.EventSession) -> Question:
+        assert q.id is not None
+        return cls(
+            id=strawberry.ID(encode("Question", q.id)),
+            text=q.text,
+            asked_at=q.asked_at,
+            answer=q.answer,
+            answered_at=q.answered_at,
+            upvotes=q.upvotes,
+            model=q,
+            session_model=session,
+        )
+
+    @classmethod
+    def load(cls, info: Info, q: models.Question) -> Question:
+        return cls.from_model(q, questions.session_of(info.context, q))
+
+    def subject(self) -> Subject:
+        return subjects.question_subject(self.model, self.session_model)
+
+    @strawberry.field
+    def session(self) -> Session:
+        return Session.from_model(self.session_model)
+
+    @strawberry.field
+    def is_answered(self) -> bool:
+        return self.model.answered_at is not None
+
+    @allowed(
+        *EVENT_STAFF,
+        MEMBER_AUTHOR,
+        description="Who asked: shown to staff and to the author only.",
+    )
+    def author(self, info: Info) -> Member | None:
+        member = info.context.loaders.member_by_id.load(self.model.author_id)
+        return Member.from_model(member) if member is not None else None
+
+    @strawberry.field(description="Who wrote the answer (the last one to edit it).")
+    def answered_by(self, info: Info) -> User | None:
+        if self.model.answered_by_id is None:
+            return None
+        user = info.context.loaders.user_by_id.load(self.model.answered_by_id)
+        return User.from_model(user, event_id=self.model.event_id) if user is not None else None
+
+    @strawberry.field(description="True when the viewer has upvoted it.")
+    def upvoted_by_me(self, info: Info) -> bool:
+        member = info.context.require_viewer().member_in(self.model.event_id)
+        if member is None or member.id is None or self.model.id is None:
+            return False
+        return info.context.loaders.upvoted_by_member(member.id).load(self.model.id)
+
+
+@strawberry.type
+class QuestionEdge:
+    cursor: str
+    node: Question
+
+
+@strawberry.type(
+    description="A page of questions: unanswered first, then most upvoted, then oldest."
+)
+class QuestionConnection:
+    page_info: PageInfo
+    edges: list[QuestionEdge]
+    total_count: int
+
+    @classmethod
+    def from_page(
+        cls, page: Page[models.Question], session: models.EventSession
+    ) -> QuestionConnection:
+        return cls(
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            edges=[
+                QuestionEdge(cursor=c, node=Question.from_model(q, session))
+                for c, q in zip(page.cursors, page.items, strict=True)
+            ],
+            total_count=page.total_count,
+        )
+
+
+@strawberry.type
+class QuestionMutation:
+    @allowed(
+        MEMBER_WITH_ACCESS,
+        subject=subjects.SESSION_ID_ARG,
+        description="Ask a question in a session the viewer may attend (at most 1000 characters; not once the session is TERMINE).",
+    )
+    def ask_question(self, info: Info, session_id: strawberry.ID, text: str) -> Question:
+        q = questions.ask_question(
+            info.context, session_id=decode("Session", session_id), text=text
+        )
+        return Question.load(info, q)
+
+    @allowed(
+        ADMIN,
+        ORGANIZER,
+        GESTIONNAIRE_HERE,
+        subject=subjects.QUESTION_ARG,
+        description="Answer a question, or edit the answer; records who answered and when.",
+    )
+    def answer_question(self, info: Info, question_id: strawberry.ID, answer: str) -> Question:
+        q = questions.answer_question(
+            info.context, question_id=decode("Question", question_id), answer=answer
+        )
+        return Question.load(info, q)
+
+    @allowed(
+        MEMBER_WITH_ACCESS,
+        subject=subjects.QUESTION_ARG,
+        description="Upvote a question once; upvoting again changes nothing.",
+    )
+    def upvote_question(self, info: Info, question_id: strawberry.ID) -> Question:
+        q = questions.upvote_question(info.context, question_id=decode("Question", question_id))
+        return Question.load(info, q)

@@ -1,0 +1,146 @@
+"""Staff assignments: which gestionnaire or controller holds which room, when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+import models
+from app.context import Info
+from permissions import allowed, subjects
+from permissions.policy import Subject
+from resolvers import staff
+from resolvers.ids import decode, encode
+from schema.node import Node
+from schema.types import EVENT_STAFF, Member, Role, Room, User
+
+
+@strawberry.type(
+    description="A staff member's slot in one room. Never deleted: ended slots keep their history."
+)
+class RoomAssignment(Node):
+    role: Role = strawberry.field(description="The member's role when assigned.")
+    starts_at: datetime
+    ends_at: datetime = strawberry.field(
+        description="When the slot ends (or ended: endAssignment and reassignStaff shorten it)."
+    )
+    assigned_at: datetime
+    cancelled: bool = strawberry.field(
+        description="Ended before it began: kept for the record, it never held the room."
+    )
+    ended_at: datetime | None = strawberry.field(
+        description="When someone ended or cancelled the slot early; null when it runs its course."
+    )
+    model: strawberry.Private[models.RoomAssignment]
+
+    @classmethod
+    def from_model(cls, a: models.RoomAssignment) -> RoomAssignment:
+        assert a.id is not None
+        return cls(
+            id=strawberry.ID(encode("RoomAssignment", a.id)),
+            role=models.Role(a.role),
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            assigned_at=a.assigned_at,
+            cancelled=a.cancelled,
+            ended_at=a.ended_at,
+            model=a,
+        )
+
+    def subject(self) -> Subject:
+        return subjects.assignment_subject(self.model)
+
+    @strawberry.field
+    def member(self, info: Info) -> Member:
+        member = info.context.loaders.member_by_id.load(self.model.member_id)
+        assert member is not None
+        return Member.from_model(member)
+
+    @strawberry.field
+    def room(self, info: Info) -> Room:
+        room = info.context.loaders.room_by_id.load(self.model.room_id)
+        assert room is not None
+        return Room.from_model(room)
+
+    @strawberry.field(description="True while the slot runs (at the time of the request).")
+    def is_active(self, info: Info) -> bool:
+        return self.model.covers(info.context.now)
+
+    @strawberry.field(description="Who made the assignment.")
+    def assigned_by(self, info: Info) -> User | None:
+        return _user(info, self.model.assigned_by_id, self.model.event_id)
+
+    @strawberry.field(description="Who ended or cancelled the slot early, if anyone.")
+    def ended_by(self, info: Info) -> User | None:
+        return _user(info, self.model.ended_by_id, self.model.event_id)
+
+
+def _user(info: Info, user_id: int | None, event_id: int) -> User | None:
+    if user_id is None:
+        return None
+    user = info.context.loaders.user_by_id.load(user_id)
+    return User.from_model(user, event_id=event_id) if user is not None else None
+
+
+@strawberry.input(description="A room for a staff member, from `startsAt` to `endsAt`.")
+class StaffAssignmentInput:
+    member_id: strawberry.ID
+    room_id: strawberry.ID
+    starts_at: datetime
+    ends_at: datetime
+
+
+ASSIGNED_MEMBER = subjects.by_id(
+    "Member", models.Member, lambda kw: kw["input"].member_id, subjects.member_subject
+)
+
+
+@strawberry.type
+class StaffMutation:
+    @allowed(
+        *EVENT_STAFF,
+        subject=ASSIGNED_MEMBER,
+        description="Give a gestionnaire or controller a room for a slot; one room at a time (CONFLICT names the overlapping slot).",
+    )
+    def assign_staff(self, info: Info, input: StaffAssignmentInput) -> RoomAssignment:
+        slot = staff.assign_staff(
+            info.context,
+            member_id=decode("Member", input.member_id),
+            room_id=decode("Room", input.room_id),
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+        )
+        return RoomAssignment.from_model(slot)
+
+    @allowed(
+        *EVENT_STAFF,
+        subject=subjects.MEMBER_ARG,
+        description="Move a staff member to another room from `at` (default now): the running assignment ends at `at`, a new one starts; one room at a time.",
+    )
+    def reassign_staff(
+        self,
+        info: Info,
+        *,
+        member_id: strawberry.ID,
+        room_id: strawberry.ID,
+        at: datetime | None = None,
+        until: datetime,
+    ) -> RoomAssignment:
+        slot = staff.reassign_staff(
+            info.context,
+            member_id=decode("Member", member_id),
+            room_id=decode("Room", room_id),
+            at=at,
+            until=until,
+        )
+        return RoomAssignment.from_model(slot)
+
+    @allowed(
+        *EVENT_STAFF,
+        subject=subjects.ASSIGNMENT_ARG,
+        description="End a running slot now, or cancel one not yet begun. A slot already over is returned unchanged.",
+    )
+    def end_assignment(self, info: Info, id: strawberry.ID) -> RoomAssignment:
+        slot = staff.end_assignment(info.context, assignment_id=decode("RoomAssignment", id))
+        return RoomAssignment.from_model(slot)
