@@ -64,6 +64,11 @@ def _question_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
     return question_subject(question, session)
 
 
+def _assignment_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+    pk = decode("RoomAssignment", kwargs["id"])
+    return assignment_subject(visible_in_event(ctx, models.RoomAssignment, pk, "staff assignment"))
+
+
 def by_id(
     type_name: str,
     model: type[Any],
@@ -92,5 +97,5 @@ ROOM_ARG = by_id("Room", models.Room, arg("id"), room_subject)
 SESSION_ARG = by_id("Session", models.EventSession, arg("id"), session_subject)
 MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
 SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), session_subject)
-ASSIGNMENT_ARG = by_id("RoomAssignment", models.RoomAssignment, arg("id"), assignment_subject)
+ASSIGNMENT_ARG: SubjectFinder = _assignment_arg
 QUESTION_ARG: SubjectFinder = _question_arg

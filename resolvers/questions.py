@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 import models
 from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.lookup import get_question
 from resolvers.pagination import Page, SortKey, paginate
 from resolvers.visibility import visible_in_event
 
@@ -43,10 +44,6 @@ def _text(value: str, what: str, limit: int) -> str:
             f"The {what} is {len(text)} characters long; at most {limit} are allowed."
         )
     return text
-
-
-def get_question(ctx: Context, *, question_id: int) -> models.Question:
-    return visible_in_event(ctx, Q, question_id, "question")
 
 
 def session_of(ctx: Context, question: models.Question) -> models.EventSession:

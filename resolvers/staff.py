@@ -179,7 +179,7 @@ def reassign_staff(
 
 def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
     """End a running slot now, or cancel one not yet begun; a slot already over is returned as is."""
-    slot = visible_in_event(ctx, A, assignment_id, "assignment")
+    slot = visible_in_event(ctx, A, assignment_id, "staff assignment")
     lock_member(ctx.db, slot.member_id)
     ctx.db.refresh(slot)
     if slot.cancelled or slot.ends_at <= ctx.now:
@@ -187,10 +187,6 @@ def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment
     _end(ctx, slot, ctx.now)
     ctx.commit()
     return slot
-
-
-def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
-    return visible_in_event(ctx, A, assignment_id, "assignment")
 
 
 def list_event_assignments(

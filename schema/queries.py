@@ -9,6 +9,8 @@ from resolvers import events, lookup
 from resolvers.errors import NotFoundError
 from resolvers.ids import decode, decode_any
 from schema.node import Node
+from schema.questions import question_node
+from schema.staff import assignment_node
 from schema.types import Annonce, Event, File, Member, Room, Session, User
 
 # Node types reachable through node(id): type name -> loader of a visible object.
@@ -19,6 +21,8 @@ NODE_LOADERS = {
     "Member": lambda ctx, pk: Member.from_model(lookup.get_member(ctx, member_id=pk)),
     "Annonce": lambda ctx, pk: Annonce.from_model(lookup.get_annonce(ctx, annonce_id=pk)),
     "File": lambda ctx, pk: File.from_model(lookup.get_file(ctx, file_id=pk)),
+    "RoomAssignment": assignment_node,
+    "Question": question_node,
 }
 
 

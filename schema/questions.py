@@ -7,10 +7,11 @@ from datetime import datetime
 import strawberry
 
 import models
-from app.context import Info
-from permissions import Allow, Condition, Role, allowed, subjects
+from app.context import Context, Info
+from permissions import Allow, Condition, Role, allowed, permits, subjects
 from permissions.policy import Subject
-from resolvers import questions
+from resolvers import lookup, questions
+from resolvers.errors import ForbiddenError
 from resolvers.ids import decode, encode
 from resolvers.pagination import Page
 from schema.node import Node, PageInfo
@@ -82,6 +83,18 @@ class Question(Node):
         if member is None or member.id is None or self.model.id is None:
             return False
         return info.context.loaders.upvoted_by_member(member.id).load(self.model.id)
+
+
+def question_node(ctx: Context, pk: int) -> Question:
+    """One question by id, for whoever may read its session's questions."""
+    q = lookup.get_question(ctx, question_id=pk)
+    session = questions.session_of(ctx, q)
+    rules = (*EVENT_STAFF, MEMBER_WITH_ACCESS)
+    if not permits(ctx.require_viewer(), rules, subjects.session_subject(session), ctx.now):
+        raise ForbiddenError(
+            "Only staff and members with access to the session read its questions."
+        )
+    return Question.from_model(q, session)
 
 
 @strawberry.type

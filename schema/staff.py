@@ -7,13 +7,17 @@ from datetime import datetime
 import strawberry
 
 import models
-from app.context import Info
-from permissions import allowed, subjects
+from app.context import Context, Info
+from permissions import allowed, permits, subjects
 from permissions.policy import Subject
-from resolvers import staff
+from resolvers import lookup, staff
+from resolvers.errors import ForbiddenError
 from resolvers.ids import decode, encode
 from schema.node import Node
-from schema.types import EVENT_STAFF, Member, Role, Room, User
+from schema.types import CONTROLLER_HERE, EVENT_STAFF, MEMBER_SELF, Member, Role, Room, User
+
+# Who may fetch one slot by id: whoever may list it (Room.staff, Member.currentAssignment).
+READ_SLOT = (*EVENT_STAFF, MEMBER_SELF, CONTROLLER_HERE)
 
 
 @strawberry.type(
@@ -74,6 +78,13 @@ class RoomAssignment(Node):
     @strawberry.field(description="Who ended or cancelled the slot early, if anyone.")
     def ended_by(self, info: Info) -> User | None:
         return _user(info, self.model.ended_by_id, self.model.event_id)
+
+
+def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
+    slot = lookup.get_assignment(ctx, assignment_id=pk)
+    if not permits(ctx.require_viewer(), READ_SLOT, subjects.assignment_subject(slot), ctx.now):
+        raise ForbiddenError("Only staff and the assigned member may read this assignment.")
+    return RoomAssignment.from_model(slot)
 
 
 def _user(info: Info, user_id: int | None, event_id: int) -> User | None:

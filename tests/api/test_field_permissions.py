@@ -101,9 +101,13 @@ def build_world(factory: Factory) -> World:
     annonce = factory.annonce(event, users["gestionnaire_here"], AnnonceTarget.ALL)
     question = factory.question(atelier, members["participant_paid"])
     visit = factory.visit(members["exposant_scanner"], members["participant_paid"])
-    return World(
+    world = World(
         event, room, other_room, atelier, members, users, annonce, question, visit, assignment
     )
+    # A question in a free conference, which every member may read: Question.author's own rules.
+    conference = factory.session(other_room, starts_at=now + timedelta(hours=2))
+    world.extra["open_question"] = factory.question(conference, members["participant_paid"])
+    return world
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,17 @@ ROOM = Target(room_assigned=frozenset(ASSIGNED_HERE))
 ATELIER = Target(room_assigned=frozenset(ASSIGNED_HERE), attendees=frozenset(ATTENDS_PAID_ATELIER))
 EVENT = Target()
 
+
+def operation_probe(
+    operation: str, variables: Callable[[World], dict[str, Any]], target: Target
+) -> Probe:
+    return Probe(query=f"mutation{operation}", variables=variables, target=target)
+
+
+def _iso(delta: timedelta) -> str:
+    return (models.utcnow() + delta).isoformat()
+
+
 PROBES: dict[str, Probe] = {
     "User.email": node_probe(
         "user { email }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
@@ -179,6 +194,66 @@ PROBES: dict[str, Probe] = {
     ),
     "Member.badge": node_probe(
         "badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+    "Member.currentAssignment": node_probe(
+        "currentAssignment { id }",
+        "Member",
+        lambda w: w.members["controller_here"],
+        Target(owner="controller_here"),
+    ),
+    "Event.staffAssignments": node_probe(
+        "staffAssignments { id }", "Event", lambda w: w.event, EVENT
+    ),
+    "Room.staff": node_probe("staff { id }", "Room", lambda w: w.room, ROOM),
+    "Session.questions": node_probe(
+        "questions { totalCount }", "Session", lambda w: w.atelier, ATELIER
+    ),
+    "Question.author": node_probe(
+        "author { id }",
+        "Question",
+        lambda w: w.extra["open_question"],
+        Target(author="participant_paid"),
+    ),
+    "Mutation.assignStaff": operation_probe(
+        "($input: StaffAssignmentInput!) { assignStaff(input: $input) { id } }",
+        lambda w: {
+            "input": {
+                "memberId": gid("Member", w.members["controller_here"]),
+                "roomId": gid("Room", w.other_room),
+                "startsAt": _iso(timedelta(days=1)),
+                "endsAt": _iso(timedelta(days=1, hours=2)),
+            }
+        },
+        EVENT,
+    ),
+    "Mutation.reassignStaff": operation_probe(
+        "($m: ID!, $r: ID!, $u: DateTime!) { reassignStaff(memberId: $m, roomId: $r, until: $u) { id } }",
+        lambda w: {
+            "m": gid("Member", w.members["controller_here"]),
+            "r": gid("Room", w.other_room),
+            "u": _iso(timedelta(hours=4)),
+        },
+        EVENT,
+    ),
+    "Mutation.endAssignment": operation_probe(
+        "($id: ID!) { endAssignment(id: $id) { id } }",
+        lambda w: {"id": gid("RoomAssignment", w.assignment)},
+        EVENT,
+    ),
+    "Mutation.askQuestion": operation_probe(
+        '($s: ID!) { askQuestion(sessionId: $s, text: "Et le prix ?") { id } }',
+        lambda w: {"s": gid("Session", w.atelier)},
+        ATELIER,
+    ),
+    "Mutation.answerQuestion": operation_probe(
+        '($q: ID!) { answerQuestion(questionId: $q, answer: "Vingt euros.") { id } }',
+        lambda w: {"q": gid("Question", w.question)},
+        ATELIER,
+    ),
+    "Mutation.upvoteQuestion": operation_probe(
+        "($q: ID!) { upvoteQuestion(questionId: $q) { id } }",
+        lambda w: {"q": gid("Question", w.question)},
+        ATELIER,
     ),
 }
 
