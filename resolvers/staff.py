@@ -42,9 +42,8 @@ def lock_member(db: Session, member_id: int) -> None:
     the database write lock before anything is read (its reads run outside the transaction).
     """
     if db.get_bind().dialect.name == "sqlite":
-        db.execute(
-            update(models.Member).where(col(models.Member.id) == member_id).values(id=member_id)
-        )
+        M = models.Member
+        db.execute(update(M).where(col(M.id) == member_id).values(company=col(M.company)))
     else:
         db.execute(select(models.Member.id).where(models.Member.id == member_id).with_for_update())
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -13,6 +15,7 @@ import models
 from models import PaymentStatus, Role, SessionKind, SessionStatus
 from tests.conftest import error_codes
 from tests.factories import gid
+from tests.live_server import live_server  # noqa: F401  (fixture)
 
 ASK = """mutation($s: ID!, $text: String!) {
   askQuestion(sessionId: $s, text: $text) {
@@ -273,6 +276,32 @@ def test_upvotes_count_once_per_member(gql, factory, db, hall):
     assert sorted(voters) == sorted([hall.bob.id, hall.controller.id])
     listed = gql.ok(LIST, {"s": gid("Session", hall.conference)}, tok(factory, db, hall.alice))
     assert listed["session"]["questions"]["edges"][0]["node"]["upvotedByMe"] is False
+
+
+def test_parallel_upvotes_of_one_member_count_once(factory, db, hall, live_server):  # noqa: F811
+    # given
+    question = factory.question(hall.conference, hall.alice)
+    token = tok(factory, db, hall.bob)
+
+    def upvote(_: int) -> dict:
+        with httpx.Client(timeout=30) as client:
+            response = client.post(
+                live_server,
+                json={"query": UPVOTE, "variables": {"q": gid("Question", question)}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # when: the same member's phone retries eight times at once
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(upvote, range(8)))
+
+    # then: no error, one upvote
+    assert [b.get("errors") for b in bodies] == [None] * 8
+    assert {b["data"]["upvoteQuestion"]["upvotes"] for b in bodies} == {1}
+    assert questions_in(db, hall.conference)[0].upvotes == 1
+    assert len(db.exec(select(models.QuestionUpvote)).all()) == 1
 
 
 def test_upvote_needs_access_to_the_session(gql, factory, db, hall):

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import select
 
 import models
-from app.main import create_app
 from models import Role
 from tests.conftest import error_codes
 from tests.factories import gid
+from tests.live_server import live_server  # noqa: F401  (fixture)
 
 ASSIGN = """mutation($input: StaffAssignmentInput!) {
   assignStaff(input: $input) {
@@ -480,7 +476,14 @@ def test_ending_a_future_slot_cancels_it(gql, factory, db, venue):
     assert row.cancelled
     assert (row.starts_at, row.ends_at) == (slot.starts_at, slot.ends_at)
     assert row.ended_by_id == venue.organizer.id
-    # the cancelled slot no longer blocks the member
+    # the cancelled slot no longer holds the room, but stays in the history
+    token = factory.token(venue.organizer)
+    at_start = iso(now + timedelta(hours=3))
+    staff = gql.ok(ROOM_STAFF, {"id": gid("Room", venue.salle3), "at": at_start}, token)
+    assert staff["room"]["staff"] == []
+    history = gql.ok(EVENT_STAFF, {"id": gid("Event", venue.event), "all": True}, token)
+    assert history["event"]["staffAssignments"][0]["cancelled"] is True
+    # and no longer blocks the member
     gql.ok(
         ASSIGN,
         slot_input(
@@ -660,33 +663,7 @@ def test_room_access_follows_the_clock_of_a_reassignment(
 # --- concurrency -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(settings, engine):
-    """The app served by uvicorn on a free local port, for truly parallel requests."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def test_parallel_reassignments_never_overlap(factory, db, venue, live_server):
+def test_parallel_reassignments_never_overlap(factory, db, venue, live_server):  # noqa: F811
     # PostgreSQL serialises on the member's row lock, SQLite on its database write lock;
     # without either, this test fails on both (slots overlap).
     # given: the controller in salle 3, and a third room to move between
