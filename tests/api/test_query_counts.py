@@ -21,7 +21,9 @@ PROGRAMME = """query($id: ID!) {
 }"""
 
 
-def _event_of_size(factory, rooms: int, sessions_per_room: int, members: int) -> tuple[models.Event, models.User]:
+def _event_of_size(
+    factory, rooms: int, sessions_per_room: int, members: int
+) -> tuple[models.Event, models.User]:
     president = factory.user()
     event = factory.event(president=president)
     for _ in range(rooms):
