@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
 from schema.queries import CoreQuery
+from schema.subscriptions import Subscription
 
 
 @strawberry.type(description="What can be read.")
@@ -39,6 +40,7 @@ class AgoraSchema(strawberry.Schema):
 schema = AgoraSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),
