@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,8 @@ class Context:
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
     connection_params: dict[str, Any] | None = None
+    # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
+    db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
 

@@ -65,6 +65,16 @@ class AllowExtension(FieldExtension):
         if not permits(viewer, self.rules, subject, ctx.now):
             raise ForbiddenError(f"{self.message[:-1]} (`{info.field_name}`).")
 
+    def _check_and_release(
+        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]
+    ) -> None:
+        ctx = info.context
+        with ctx.db_lock:
+            try:
+                self.check(source, info, kwargs)
+            finally:
+                ctx.db.commit()
+
     def resolve(
         self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
     ) -> Any:
@@ -74,8 +84,9 @@ class AllowExtension(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
     ) -> Any:
-        # Subscriptions: the check reads the database through the synchronous session.
-        await anyio.to_thread.run_sync(partial(self.check, source, info, kwargs))
+        # Subscriptions: the check reads the database through the synchronous session, in a
+        # thread; its read transaction ends there, so a long-lived stream holds no lock.
+        await anyio.to_thread.run_sync(partial(self._check_and_release, source, info, kwargs))
         result = next_(source, info, **kwargs)
         return result if inspect.isasyncgen(result) else await result
 

@@ -25,7 +25,6 @@ def annonce_cursor(ctx: Context, *, event_id: int) -> int:
     newest = ctx.db.exec(
         select(func.max(models.Annonce.id)).where(models.Annonce.event_id == event_id)
     ).one()
-    ctx.db.rollback()
     return newest or 0
 
 
@@ -39,6 +38,4 @@ def annonces_after(ctx: Context, *, event_id: int, after_id: int) -> list[models
     )
     rows = list(ctx.db.exec(stmt))
     targets = targets_for(ctx, event_id)
-    # End the read transaction so the next poll sees newer commits (SQLite keeps a snapshot).
-    ctx.db.rollback()
     return [a for a in rows if targets is None or a.target in targets]

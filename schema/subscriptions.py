@@ -20,9 +20,22 @@ T = TypeVar("T")
 
 
 async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
-    # The request's session is synchronous: touch it only from a worker thread, one call at a time.
-    ctx.loaders.clear()
-    return await anyio.to_thread.run_sync(work)
+    """Run `work` on the context's synchronous session in a worker thread, one at a time.
+
+    `work` also loads what the pushed objects' nested fields will ask for, so resolving them
+    on the event loop afterwards only reads the loaders' caches."""
+
+    def locked() -> T:
+        with ctx.db_lock:
+            ctx.loaders.clear()
+            try:
+                return work()
+            finally:
+                # End the read transaction (nothing was written): the next poll must see newer
+                # commits, and no lock may outlive the poll. Commit keeps loaded objects usable.
+                ctx.db.commit()
+
+    return await anyio.to_thread.run_sync(locked)
 
 
 async def poll(
@@ -56,6 +69,8 @@ class Subscription:
 
         def fetch(after: int) -> tuple[list[Any], int]:
             rows = live.annonces_after(ctx, event_id=pk, after_id=after)
+            ctx.loaders.user_by_id.load_many([a.created_by_id for a in rows])
+            ctx.loaders.event_by_id.load(pk)
             return rows, max((a.id for a in rows), default=after)
 
         async for annonce in poll(ctx, fetch, start):
