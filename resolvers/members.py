@@ -194,7 +194,7 @@ def _rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
 def import_members(
     ctx: Context,
     *,
-    event_id: int,
+    event: models.Event,
     data: bytes,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -202,9 +202,9 @@ def import_members(
     """Add or update the members of a CSV file. Bad rows are reported by line; good rows are kept.
 
     Importing the same file again changes nothing: a row matching a member already there
-    counts as updated only when its name, company or role differ.
+    counts as updated only when its name, company or role differ. The caller finds the event
+    (the API among the viewer's events, the CLI by id).
     """
-    event = visible_event(ctx, event_id)
     rows = _rows(data)
     if on_total is not None:
         on_total(len(rows))

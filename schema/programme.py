@@ -14,7 +14,7 @@ from permissions import Allow, Condition, Role, Subject, allowed, permits, subje
 from resolvers import annonces, events, files, members, rooms, sessions
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode
-from resolvers.lookup import get_room
+from resolvers.lookup import get_event, get_room
 from schema.enums import AnnonceTarget, EventFileKind, PaymentStatus, SessionKind, SessionStatus
 from schema.types import EVENT_STAFF, Annonce, Event, File, Member, Room, Session, SessionAccess
 
@@ -294,8 +294,9 @@ class ProgrammeMutation:
         description="CSV with header email,full_name,role[,company]; rows that fail are reported, the others are kept.",
     )
     def import_members(self, info: Info, event_id: strawberry.ID, file: Upload) -> ImportReport:
+        event = get_event(info.context, event_id=decode("Event", event_id))
         data = files.read_limited(info.context, file.file)
-        report = members.import_members(info.context, event_id=decode("Event", event_id), data=data)
+        report = members.import_members(info.context, event=event, data=data)
         return ImportReport.from_report(report)
 
     @allowed(

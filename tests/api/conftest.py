@@ -103,3 +103,12 @@ def snapshot(db: Session) -> Callable[..., list[list[dict[str, Any]]]]:
         return [rows(db, m) for m in models]
 
     return take
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `agora` command reads its settings from the environment: point it at the test database."""
+    monkeypatch.setenv("AGORA_ENV", settings.env)
+    monkeypatch.setenv("AGORA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("AGORA_SECRET_KEY", settings.secret_key)
