@@ -157,3 +157,23 @@ def test_set_session_access_refusals_change_nothing(gql, factory, db, atelier):
         assert error_codes(body) == [code], variables
         assert body["errors"][0]["message"] == message
     assert rows(db, models.SessionAccess) == before
+
+
+def test_access_list_statement_count_does_not_grow_with_its_length(
+    gql, factory, db, atelier, count_statements
+):
+    a = atelier
+    token = factory.token(a["president"])
+    query = """query($id: ID!) { event(id: $id) { sessions { accessList { member { fullName } session { title } } } } }"""
+    variables = {"id": gid("Event", a["event"])}
+    factory.access(a["session"], a["participant"], PaymentStatus.PAID)
+    with count_statements() as few:
+        gql.ok(query, variables, token)
+    for _ in range(5):
+        factory.access(
+            a["session"], factory.member(a["event"], Role.PARTICIPANT), PaymentStatus.PENDING
+        )
+    with count_statements() as many:
+        data = gql.ok(query, variables, token)
+    assert len(data["event"]["sessions"][0]["accessList"]) == 6
+    assert len(many) == len(few)
