@@ -20,6 +20,16 @@ PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
+_password_hashes: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    # argon2 takes about half a second by design: hash each test password once per run.
+    if password not in _password_hashes:
+        _password_hashes[password] = security.hash_password(password)
+    return _password_hashes[password]
+
+
 def gid(type_name: str, row: Any) -> str:
     return encode(type_name, row.id)
 
@@ -49,7 +59,7 @@ class Factory:
             models.User(
                 email=email or f"user{n}@example.org",
                 full_name=name or f"User {n}",
-                password_hash=security.hash_password(password),
+                password_hash=_password_hash(password),
                 is_admin=admin,
             )
         )
