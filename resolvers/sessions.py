@@ -71,7 +71,7 @@ def _price(values: SessionValues) -> tuple[bool, Decimal]:
         raise BadUserInputError("A paid atelier needs a price above 0.")
     if not is_paid and price != 0:
         raise BadUserInputError("A free session has no price: set isPaid, or a price of 0.")
-    return is_paid, price
+    return is_paid, price.quantize(Decimal("0.01"))
 
 
 def _lock_room(ctx: Context, room_id: int) -> models.Room:
@@ -151,8 +151,9 @@ def create_session(ctx: Context, *, event_id: int, values: SessionValues) -> mod
 
 def update_session(ctx: Context, *, session_id: int, values: SessionValues) -> models.EventSession:
     session = visible_in_event(ctx, models.EventSession, session_id, "session")
-    if values.kind == SessionKind.CONFERENCE and session.requires_payment:
-        _refuse_if_paid_accesses(ctx, session, "made a conference")
+    stays_paid = values.kind == SessionKind.ATELIER and bool(values.is_paid)
+    if session.requires_payment and not stays_paid:
+        _refuse_if_paid_accesses(ctx, session, "made free")
     _apply(ctx, session, values)
     ctx.commit()
     return session

@@ -430,3 +430,33 @@ def test_delete_session_refused_once_scanned_or_paid(gql, factory, db, setup):
         rows(db, models.SessionAccess),
         rows(db, models.RoomAccess),
     ) == before
+
+
+def test_a_paid_atelier_someone_paid_for_cannot_be_made_free(gql, factory, db, setup):
+    s = setup
+    atelier = factory.session(
+        s["room"], title="Reliure", kind=SessionKind.ATELIER, price=Decimal("10"), starts_at=s["t0"]
+    )
+    factory.access(atelier, factory.member(s["event"], Role.PARTICIPANT), PaymentStatus.PAID)
+    before = rows(db, models.EventSession)
+    for override in ({"kind": "CONFERENCE"}, {"kind": "ATELIER", "isPaid": False}):
+        body = gql(
+            UPDATE,
+            {"id": gid("Session", atelier), "input": _input(s, **override)},
+            factory.token(s["president"]),
+        )
+        assert error_codes(body) == ["CONFLICT"]
+        assert (
+            body["errors"][0]["message"]
+            == "1 member(s) paid for “Reliure”; it cannot be made free."
+        )
+    assert rows(db, models.EventSession) == before
+    data = gql.ok(
+        UPDATE,
+        {
+            "id": gid("Session", atelier),
+            "input": _input(s, kind="ATELIER", isPaid=True, price="12"),
+        },
+        factory.token(s["president"]),
+    )
+    assert data["updateSession"]["price"] == "12.00"
