@@ -39,7 +39,7 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     settings = _settings()
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as db:
-        seed.seed(db)
+        seed.seed(db, settings)
     engine.dispose()
     seed.print_logins()
     return 0
