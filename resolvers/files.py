@@ -28,13 +28,9 @@ def _read_limited(stream: BinaryIO, limit: int) -> bytes:
 
 
 def _size(n: int) -> str:
-    return (
-        f"{n / (1024 * 1024):.1f} MB"
-        if n >= 1024 * 1024
-        else f"{n / 1024:.0f} KB"
-        if n >= 1024
-        else f"{n} bytes"
-    )
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _clean_filename(name: str | None) -> str:
