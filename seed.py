@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import models
 from app.context import Context
@@ -85,11 +85,8 @@ def _member(
         ),
     )
     # A fixed code instead of the random one, so the demo's QR codes stay the same.
-    badge = ctx.db.exec(
-        select(models.Badge)
-        .where(models.Badge.member_id == member.id)
-        .order_by(col(models.Badge.id).desc())
-    ).one()
+    badge = members.current_badge(ctx, member)
+    assert badge is not None
     badge.code = code
     return member
 
