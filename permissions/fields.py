@@ -63,7 +63,7 @@ class AllowExtension(FieldExtension):
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, ctx.now):
-            raise ForbiddenError(f"{self.message[:-1]} (`{info.field_name}`).")
+            raise ForbiddenError(f"{self.message[:-1]} ({info.path.typename}.{info.field_name}).")
 
     def _check_and_release(
         self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]

@@ -9,6 +9,7 @@ from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
+from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
 from schema.subscriptions import Subscription
 
@@ -19,7 +20,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, ProgrammeMutation):
     pass
 
 
