@@ -9,9 +9,11 @@ from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
+from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
 from schema.questions import QuestionMutation
 from schema.staff import StaffMutation
+from schema.subscriptions import Subscription
 
 
 @strawberry.type(description="What can be read.")
@@ -20,7 +22,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation, StaffMutation, QuestionMutation):
+class Mutation(AuthMutation, ProgrammeMutation, StaffMutation, QuestionMutation):
     pass
 
 
@@ -41,6 +43,7 @@ class AgoraSchema(strawberry.Schema):
 schema = AgoraSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),
