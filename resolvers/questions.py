@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 import models
-from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.errors import ConflictError
 from resolvers.lookup import get_question
 from resolvers.pagination import Page, SortKey, paginate
+from resolvers.text import required_text
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
@@ -35,17 +36,6 @@ def _key_of(q: models.Question) -> list[object]:
     return [0 if q.answered_at is None else 1, q.upvotes, q.asked_at, q.id]
 
 
-def _text(value: str, what: str, limit: int) -> str:
-    text = value.strip()
-    if not text:
-        raise BadUserInputError(f"The {what} is empty.")
-    if len(text) > limit:
-        raise BadUserInputError(
-            f"The {what} is {len(text)} characters long; at most {limit} are allowed."
-        )
-    return text
-
-
 def session_of(ctx: Context, question: models.Question) -> models.EventSession:
     session = ctx.loaders.session_by_id.load(question.session_id)
     assert session is not None  # the foreign key cascades deletes
@@ -55,7 +45,7 @@ def session_of(ctx: Context, question: models.Question) -> models.EventSession:
 def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question:
     """A member with access to the session asks; refused once the session has ended."""
     session = visible_in_event(ctx, models.EventSession, session_id, "session")
-    body = _text(text, "question", MAX_QUESTION)
+    body = required_text(text, "The question", MAX_QUESTION)
     if session.status == models.SessionStatus.TERMINE:
         raise ConflictError(f"{session.title} has ended (TERMINE): it takes no more questions.")
     member = ctx.require_viewer().member_in(session.event_id)
@@ -76,7 +66,7 @@ def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question
 def answer_question(ctx: Context, *, question_id: int, answer: str) -> models.Question:
     """Set (or edit) the answer, recording who answered and when."""
     question = get_question(ctx, question_id=question_id)
-    question.answer = _text(answer, "answer", MAX_ANSWER)
+    question.answer = required_text(answer, "The answer", MAX_ANSWER)
     question.answered_by_id = ctx.require_viewer().user_id
     question.answered_at = ctx.now
     ctx.commit()

@@ -143,9 +143,9 @@ def test_a_paid_atelier_takes_questions_only_from_those_who_paid(gql, factory, d
 @pytest.mark.parametrize(
     ("_case", "text", "message"),
     [
-        ("empty", "", "The question is empty."),
-        ("blank", "   \n\t ", "The question is empty."),
-        ("too long", "x" * 1001, "The question is 1001 characters long; at most 1000 are allowed."),
+        ("empty", "", "The question cannot be empty."),
+        ("blank", "   \n\t ", "The question cannot be empty."),
+        ("too long", "x" * 1001, "The question is too long (1001 characters; at most 1000)."),
     ],
 )
 def test_question_text_must_be_meaningful_and_bounded(gql, factory, db, hall, _case, text, message):
@@ -247,7 +247,7 @@ def test_an_empty_answer_is_refused(gql, factory, db, hall):
     question = factory.question(hall.conference, hall.alice)
     body = gql(ANSWER, {"q": gid("Question", question), "a": "  "}, factory.token(hall.organizer))
     assert error_codes(body) == ["BAD_USER_INPUT"]
-    assert body["errors"][0]["message"] == "The answer is empty."
+    assert body["errors"][0]["message"] == "The answer cannot be empty."
     assert questions_in(db, hall.conference)[0].answer is None
 
 

@@ -707,3 +707,24 @@ def test_parallel_reassignments_never_overlap(factory, db, venue, live_server): 
     for a, b in zip(live, live[1:], strict=False):
         assert a.ends_at <= b.starts_at, (a, b)
     assert live[-1].ends_at == now + timedelta(hours=8)
+
+
+def test_current_assignments_of_a_member_list_cost_the_same_statements(
+    gql, factory, db, venue, count_statements
+):
+    query = """query($id: ID!) { event(id: $id) { members(first: 100) { edges { node {
+      currentAssignment { room { name } member { fullName } assignedBy { fullName } }
+    } } } } }"""
+    token = factory.token(venue.organizer)
+    factory.assignment(venue.controller, venue.salle3)
+
+    def cost() -> int:
+        with count_statements() as statements:
+            gql.ok(query, {"id": gid("Event", venue.event)}, token)
+        return len(statements)
+
+    few = cost()
+    for _ in range(8):
+        room = factory.room(venue.event)
+        factory.assignment(factory.member(venue.event, Role.CONTROLLEUR_DES_BADGES), room)
+    assert cost() == few
