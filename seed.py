@@ -19,7 +19,7 @@ import models
 from app.context import Context
 from app.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
-from resolvers import annonces, events, members, rooms, sessions
+from resolvers import annonces, events, members, rooms, sessions, staff
 from resolvers.loaders import Loaders
 from resolvers.users import create_user, find_by_email
 
@@ -239,28 +239,14 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
             (gestionnaire, room_list[0], room_list[2]),
         ):
             assert member.id is not None
-            db.add(
-                models.RoomAssignment(
-                    event_id=event.id,
-                    member_id=member.id,
-                    room_id=morning.id,
-                    role=member.role,
-                    starts_at=at(day_offset, 0),
-                    ends_at=at(day_offset, 13),
-                    assigned_by_id=president.id,
+            for room, starts_at, ends_at in (
+                (morning, at(day_offset, 0), at(day_offset, 13)),
+                (evening, at(day_offset, 13), at(day_offset + 1, 0)),
+            ):
+                assert room.id is not None
+                staff.assign_staff(
+                    ctx, member_id=member.id, room_id=room.id, starts_at=starts_at, ends_at=ends_at
                 )
-            )
-            db.add(
-                models.RoomAssignment(
-                    event_id=event.id,
-                    member_id=member.id,
-                    room_id=evening.id,
-                    role=member.role,
-                    starts_at=at(day_offset, 13),
-                    ends_at=at(day_offset + 1, 0),
-                    assigned_by_id=president.id,
-                )
-            )
 
     for title, target in (
         ("Bienvenue au salon", AnnonceTarget.ALL),
