@@ -99,9 +99,9 @@ def _count_by_hour(
             select(bucket, func.count()).where(*where).group_by(bucket).order_by(bucket)
         ).all()
         return [HourCount(hour=h.astimezone(zone), count=n) for h, n in rows]
-    quarter = (cast(func.strftime("%s", scanned_at), Integer) / QUARTER_SECONDS) * QUARTER_SECONDS
+    quarter = (cast(func.strftime("%s", scanned_at), Integer) // QUARTER_SECONDS) * QUARTER_SECONDS
     rows = db.execute(select(quarter, func.count()).where(*where).group_by(quarter)).all()
-    return fold_quarters(((datetime.fromtimestamp(q, UTC), n) for q, n in rows), zone)
+    return fold_quarters(((datetime.fromtimestamp(int(q), UTC), n) for q, n in rows), zone)
 
 
 def fold_quarters(quarters: Iterable[tuple[datetime, int]], zone: ZoneInfo) -> list[HourCount]:
