@@ -309,4 +309,3 @@ class Factory:
             for i, p in enumerate(participants)
         )
         self.db.commit()
-

@@ -180,6 +180,15 @@ PROBES: dict[str, Probe] = {
     "Member.badge": node_probe(
         "badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
     ),
+    "Member.exposantStats": node_probe(
+        "exposantStats { totalVisits }",
+        "Member",
+        lambda w: w.members["exposant_scanner"],
+        Target(owner="exposant_scanner"),
+    ),
+    "Room.stats": node_probe("stats { totalScans }", "Room", lambda w: w.room, ROOM),
+    "Session.attendance": node_probe("attendance", "Session", lambda w: w.atelier, ROOM),
+    "Event.stats": node_probe("stats { totalScans }", "Event", lambda w: w.event, EVENT),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 import models
 from models import Role
@@ -35,7 +36,7 @@ TOTALS = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
 
 REFUSED = (
     "Only admins, the event's organizer, gestionnaires des salles or exposants (their own) "
-    "may do this (Member.exposantStats)."
+    "may do this (`exposantStats`)."
 )
 
 
@@ -49,14 +50,25 @@ def _salon(factory):
     president = factory.user(name="Présidente")
     event = factory.event(president=president, timezone="Europe/Paris")
     exposant = factory.member(event, Role.EXPOSANT, company="Stand A")
-    ada = factory.member(event, Role.PARTICIPANT, user=factory.user(name="Ada", email="ada@example.org"), company="Analytical")
-    bob = factory.member(event, Role.PARTICIPANT, user=factory.user(name="Bob", email="bob@example.org"))
-    cleo = factory.member(event, Role.PARTICIPANT, user=factory.user(name="Cléo", email="cleo@example.org"))
+    ada = factory.member(
+        event,
+        Role.PARTICIPANT,
+        user=factory.user(name="Ada", email="ada@example.org"),
+        company="Analytical",
+    )
+    bob = factory.member(
+        event, Role.PARTICIPANT, user=factory.user(name="Bob", email="bob@example.org")
+    )
+    cleo = factory.member(
+        event, Role.PARTICIPANT, user=factory.user(name="Cléo", email="cleo@example.org")
+    )
     today = datetime.now(UTC).astimezone(PARIS)
     midnight = datetime.combine(today.date(), time(0), tzinfo=PARIS).astimezone(UTC)
     two_days_ago = today - timedelta(days=2)
     visits = {
-        "cleo": factory.visit(exposant, cleo, scanned_at=_at(two_days_ago, 14, 20), note="rappeler"),
+        "cleo": factory.visit(
+            exposant, cleo, scanned_at=_at(two_days_ago, 14, 20), note="rappeler"
+        ),
         "ada_before": factory.visit(exposant, ada, scanned_at=midnight - timedelta(minutes=1)),
         "bob_after": factory.visit(exposant, bob, scanned_at=midnight + timedelta(minutes=1)),
         "ada_again": factory.visit(exposant, ada, scanned_at=midnight + timedelta(minutes=30)),
@@ -72,7 +84,11 @@ def test_exposant_sees_its_figures_with_today_from_local_midnight(gql, factory):
     # given
     event, _, exposant, _, _, today = _salon(factory)
     # when
-    stats = gql.ok(TOTALS, {"id": gid("Member", exposant)}, factory.token(factory.db.get(models.User, exposant.user_id)))["node"]["exposantStats"]
+    stats = gql.ok(
+        TOTALS,
+        {"id": gid("Member", exposant)},
+        factory.token(factory.db.get(models.User, exposant.user_id)),
+    )["node"]["exposantStats"]
     # then: the visit one minute before Paris midnight is yesterday's, the one after is today's
     yesterday = today - timedelta(days=1)
     assert stats == {
@@ -108,12 +124,17 @@ def test_visits_are_newest_first_with_names_emails_and_stable_cursors(gql, facto
         "company": "Analytical",
         "email": "ada@example.org",
     }
-    assert first["node"]["exposantStats"]["csvUrl"] == f"/exposants/{gid('Member', exposant)}/visits.csv"
+    assert (
+        first["node"]["exposantStats"]["csvUrl"]
+        == f"/exposants/{gid('Member', exposant)}/visits.csv"
+    )
 
     # when a new visit arrives, the next page still starts where the first ended
     factory.visit(exposant, cleo, scanned_at=models.utcnow() + timedelta(minutes=5))
     after = connection["pageInfo"]["endCursor"]
-    second = gql.ok(EXPOSANT_STATS, {"id": gid("Member", exposant), "first": 2, "after": after}, token)
+    second = gql.ok(
+        EXPOSANT_STATS, {"id": gid("Member", exposant), "first": 2, "after": after}, token
+    )
     # then
     page = second["node"]["exposantStats"]["visits"]
     assert [e["node"]["id"] for e in page["edges"]] == [
@@ -125,7 +146,7 @@ def test_visits_are_newest_first_with_names_emails_and_stable_cursors(gql, facto
     assert page["pageInfo"]["hasNextPage"] is False
     assert page["pageInfo"]["hasPreviousPage"] is True
     assert page["totalCount"] == 5
-    assert db.query(models.Visit).count() == 5
+    assert len(db.exec(select(models.Visit)).all()) == 5
     assert bob.id is not None
 
 
@@ -150,7 +171,9 @@ def test_a_bad_cursor_is_bad_user_input(gql, factory, db):
     token = factory.token(db.get(models.User, exposant.user_id))
     body = gql(EXPOSANT_STATS, {"id": gid("Member", exposant), "after": "not-a-cursor"}, token)
     assert error_codes(body) == ["BAD_USER_INPUT"]
-    assert body["errors"][0]["message"] == "The cursor 'not-a-cursor' is not one this list gave out."
+    assert (
+        body["errors"][0]["message"] == "The cursor 'not-a-cursor' is not one this list gave out."
+    )
 
 
 def test_hours_follow_a_half_hour_time_zone(gql, factory, db):
@@ -161,7 +184,11 @@ def test_hours_follow_a_half_hour_time_zone(gql, factory, db):
     for hhmm in ((4, 29), (4, 31), (4, 59), (5, 29)):
         factory.visit(exposant, visitor, scanned_at=datetime(2026, 11, 20, *hhmm, tzinfo=UTC))
     # when
-    stats = gql.ok(TOTALS, {"id": gid("Member", exposant)}, factory.token(db.get(models.User, exposant.user_id)))
+    stats = gql.ok(
+        TOTALS,
+        {"id": gid("Member", exposant)},
+        factory.token(db.get(models.User, exposant.user_id)),
+    )
     # then
     assert stats["node"]["exposantStats"]["byHour"] == [
         {"hour": "2026-11-20T09:00:00+05:30", "count": 1},
@@ -215,7 +242,11 @@ def test_outsiders_and_anonymous_are_refused(gql, factory):
     _, _, exposant, _, _, _ = _salon(factory)
     outsider = factory.member(factory.event(), Role.EXPOSANT)
     # when
-    foreign = gql(EXPOSANT_STATS, {"id": gid("Member", exposant)}, factory.token(factory.db.get(models.User, outsider.user_id)))
+    foreign = gql(
+        EXPOSANT_STATS,
+        {"id": gid("Member", exposant)},
+        factory.token(factory.db.get(models.User, outsider.user_id)),
+    )
     anonymous = gql(EXPOSANT_STATS, {"id": gid("Member", exposant)})
     # then
     assert error_codes(foreign) == ["NOT_FOUND"]
@@ -234,7 +265,9 @@ def _statements_for(gql, factory, count_statements, n):
     event = factory.event(timezone="Europe/Paris")
     exposant = factory.member(event, Role.EXPOSANT)
     people = factory.people(event, Role.PARTICIPANT, n)
-    factory.visits(exposant, people, start=models.utcnow() - timedelta(hours=30), step=timedelta(seconds=90))
+    factory.visits(
+        exposant, people, start=models.utcnow() - timedelta(hours=30), step=timedelta(seconds=90)
+    )
     token = factory.token(factory.db.get(models.User, exposant.user_id))
     with count_statements() as statements:
         data = gql.ok(EXPOSANT_STATS, {"id": gid("Member", exposant), "first": 50}, token)
@@ -251,7 +284,7 @@ def test_the_whole_exposant_request_runs_a_fixed_small_number_of_statements(
     small = _statements_for(gql, factory, count_statements, 10)
     large = _statements_for(gql, factory, count_statements, 1000)
     assert small == large
-    assert large <= 12
+    assert large <= 12, large
 
 
 # --- The leads CSV -------------------------------------------------------------------------
@@ -268,15 +301,19 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     mallory = factory.member(
         exposant_event := db.get(models.Event, exposant.event_id),
         Role.PARTICIPANT,
-        user=factory.user(name="=HYPERLINK(\"http://evil\")", email="m@example.org"),
+        user=factory.user(name='=HYPERLINK("http://evil")', email="m@example.org"),
         company="+33 1 23",
     )
     late = factory.visit(
-        exposant, mallory, scanned_at=models.utcnow() + timedelta(minutes=10),
+        exposant,
+        mallory,
+        scanned_at=models.utcnow() + timedelta(minutes=10),
         note='-2+3, then "quoted"\nsecond line',
     )
     token = factory.token(db.get(models.User, exposant.user_id))
-    url = gql.ok(EXPOSANT_STATS, {"id": gid("Member", exposant)}, token)["node"]["exposantStats"]["csvUrl"]
+    url = gql.ok(EXPOSANT_STATS, {"id": gid("Member", exposant)}, token)["node"]["exposantStats"][
+        "csvUrl"
+    ]
     # when
     response = _csv(client, url, token)
     # then
@@ -287,7 +324,13 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     assert rows[0] == ["scanned_at", "full_name", "email", "company", "note"]
     zone = ZoneInfo(exposant_event.timezone)
     expected = [
-        (late, "'=HYPERLINK(\"http://evil\")", "m@example.org", "'+33 1 23", "'-2+3, then \"quoted\"\nsecond line"),
+        (
+            late,
+            '\'=HYPERLINK("http://evil")',
+            "m@example.org",
+            "'+33 1 23",
+            '\'-2+3, then "quoted"\nsecond line',
+        ),
         (visits["ada_again"], "Ada", "ada@example.org", "Analytical", ""),
         (visits["bob_after"], "Bob", "bob@example.org", "", ""),
         (visits["ada_before"], "Ada", "ada@example.org", "Analytical", ""),
@@ -305,12 +348,19 @@ def test_leads_csv_streams_thousands_of_rows(client, factory, db):
     exposant = factory.member(event, Role.EXPOSANT)
     people = factory.people(event, Role.PARTICIPANT, 2500)
     factory.visits(exposant, people, start=models.utcnow() - timedelta(hours=10))
-    response = _csv(client, f"/exposants/{gid('Member', exposant)}/visits.csv", factory.token(db.get(models.User, exposant.user_id)))
+    response = _csv(
+        client,
+        f"/exposants/{gid('Member', exposant)}/visits.csv",
+        factory.token(db.get(models.User, exposant.user_id)),
+    )
     rows = list(csv.reader(io.StringIO(response.text)))
     assert response.status_code == 200
     assert len(rows) == 2501
-    assert rows[1][1] == people[-1].model_dump().get("full_name", rows[1][1])
-    assert {r[2] for r in rows[1:]} == {f"{u}" for u in (r[2] for r in rows[1:])}
+    newest = db.get(models.User, people[-1].user_id)
+    oldest = db.get(models.User, people[0].user_id)
+    assert rows[1][1:3] == [newest.full_name, newest.email]
+    assert rows[-1][1:3] == [oldest.full_name, oldest.email]
+    assert len({r[2] for r in rows[1:]}) == 2500
 
 
 def test_leads_csv_is_refused_like_the_field(client, factory, db):
@@ -335,7 +385,9 @@ def test_leads_csv_is_refused_like_the_field(client, factory, db):
     foreign = _csv(client, url, factory.token(outsider))
     assert foreign.status_code == 404
     assert foreign.text == f"NOT_FOUND: No member has the id {exposant.id}.\n"
-    wrong_kind = _csv(client, f"/exposants/{gid('Event', event)}/visits.csv", factory.token(president))
+    wrong_kind = _csv(
+        client, f"/exposants/{gid('Event', event)}/visits.csv", factory.token(president)
+    )
     assert wrong_kind.status_code == 404
     assert _csv(client, url, factory.token(president)).status_code == 200
     assert _csv(client, url, "garbage-token").status_code == 401
