@@ -11,7 +11,9 @@ requests at concurrency 1 and 16 and prints requests/s, p50 and p99:
   visits with names and emails);
 - room: a room's stats (15,000 scans) read by the controller assigned to it, with the first
   50 scans;
-- programme: event -> rooms (occupancy, current and next session) -> sessions (attendance).
+- programme: event -> rooms (occupancy, current and next session) -> sessions (attendance);
+- overview: Event.stats over all 300,000 scans (totals, by hour, every session's attendance
+  and paid no-shows).
 
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
 """
@@ -74,6 +76,11 @@ ROOM_QUERY = """query($id: ID!) { room(id: $id) { name stats {
 PROGRAMME_QUERY = """query($id: ID!) { event(id: $id) { name rooms {
   name capacity occupancy currentSession { title } nextSession { title startsAt }
   sessions { title startsAt endsAt kind attendance } } } }"""
+
+
+OVERVIEW_QUERY = """query($id: ID!) { event(id: $id) { stats {
+  members checkedIn totalScans denied scansByHour { hour count }
+  sessions { session { title } attendance capacity noShows } } } }"""
 
 
 @dataclass(frozen=True)
@@ -583,6 +590,12 @@ def main() -> int:
                 ROOM_QUERY,
                 {"id": encode("Room", seeded.room_id)},
                 token(seeded.controller_user_id),
+            ),
+            Workload(
+                "overview",
+                OVERVIEW_QUERY,
+                {"id": encode("Event", seeded.event_id)},
+                token(seeded.president_id),
             ),
             Workload(
                 "programme",
