@@ -343,9 +343,12 @@ def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionA
     """Every session of the programme with its attendance, its room's capacity and, for paid
     ateliers, the members marked PAID never granted entry: one statement."""
     A, S, R, SA = models.RoomAccess, models.EventSession, models.Room, models.SessionAccess
+    # Filtering on the event's sessions (not room_access.event_id) keeps this an index-only
+    # scan of (session_id, status, member_id).
+    programme = select(S.id).where(col(S.event_id) == event.id)
     attendance = (
         select(A.session_id, func.count(distinct(A.member_id)).label("n"))
-        .where(col(A.event_id) == event.id, col(A.status) == ScanStatus.GRANTED)
+        .where(col(A.session_id).in_(programme), col(A.status) == ScanStatus.GRANTED)
         .group_by(col(A.session_id))
         .subquery()
     )
