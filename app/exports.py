@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 import models
@@ -81,9 +81,12 @@ def _authorize(ctx: Context, rules: tuple[Allow, ...], subject: Subject, what: s
 
 
 def _error(exc: AgoraError) -> Response:
+    # The same error body as the other plain HTTP routes (app/files.py).
     headers = {"WWW-Authenticate": "Bearer"} if exc.code == "UNAUTHENTICATED" else None
-    return PlainTextResponse(
-        f"{exc.code}: {exc.message}\n", status_code=HTTP_STATUS.get(exc.code, 400), headers=headers
+    return JSONResponse(
+        {"error": {"code": exc.code, "message": exc.message}},
+        HTTP_STATUS.get(exc.code, 400),
+        headers=headers,
     )
 
 
@@ -99,7 +102,12 @@ def _stream(
     return StreamingResponse(
         body(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            # Leads and scan logs hold personal data: never kept by shared caches.
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

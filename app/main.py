@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.db import make_engine, make_session_factory
 from app.exports import export_routes
+from app.files import routes as file_routes
 from app.graphql import AgoraGraphQL
 from app.settings import Settings, load_settings
 from schema import schema
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             *export_routes(settings, sessions),
+            *file_routes(settings, sessions),
         ],
         lifespan=lifespan,
     )

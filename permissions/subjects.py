@@ -73,3 +73,14 @@ EVENT_ARG = by_id("Event", models.Event, arg("event_id"), event_subject)
 ROOM_ARG = by_id("Room", models.Room, arg("id"), room_subject)
 SESSION_ARG = by_id("Session", models.EventSession, arg("id"), session_subject)
 MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
+
+
+def no_event(_ctx: Any, _source: Any, _kwargs: dict[str, Any]) -> Subject:
+    """Operations outside any event (creating one): only platform-wide roles can match."""
+    return Subject(event_id=None)
+
+
+EVENT_ID_ARG = by_id("Event", models.Event, arg("id"), event_subject)
+INPUT_ROOM_ARG = by_id("Room", models.Room, lambda kwargs: kwargs["input"].room_id, room_subject)
+SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), session_subject)
+ANNONCE_ARG = by_id("Annonce", models.Annonce, arg("id"), annonce_subject)

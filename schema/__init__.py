@@ -9,7 +9,9 @@ from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
+from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
+from schema.subscriptions import Subscription
 
 
 @strawberry.type(description="What can be read.")
@@ -18,7 +20,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, ProgrammeMutation):
     pass
 
 
@@ -39,6 +41,7 @@ class AgoraSchema(strawberry.Schema):
 schema = AgoraSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),

@@ -151,11 +151,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_demo_on_sqlite_with_two_workers(tmp_path):
-    """The README's first command: migrate, seed, print the address and logins, serve."""
+def test_serve_demo_with_two_workers(tmp_path, settings, db):
+    """The README's first command: migrate, seed, print the address and logins, serve; on the
+    default SQLite file, or on PostgreSQL through DATABASE_URL when the suite runs there."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DATABASE_URL"))}
     env["AGORA_DATA_DIR"] = str(tmp_path / "data")
+    if settings.database_url.startswith("postgresql"):
+        env["DATABASE_URL"] = settings.database_url
     process = subprocess.Popen(
         [
             sys.executable,

@@ -142,7 +142,7 @@ def test_event_stats_refused_to_other_members(gql, factory, _case):
     assert body["data"] == {"event": {"stats": None}}
     assert error_codes(body) == ["FORBIDDEN"]
     assert body["errors"][0]["message"] == (
-        "Only admins, the event's organizer or gestionnaires des salles may do this (`stats`)."
+        "Only admins, the event's organizer or gestionnaires des salles may do this (Event.stats)."
     )
 
 
@@ -341,13 +341,17 @@ def test_scan_log_csv_is_refused_like_event_stats(client, factory):
     for member in (controller, people["Ada"]):
         refused = _get(client, url, factory.token(factory.db.get(models.User, member.user_id)))
         assert refused.status_code == 403
-        assert refused.text == (
-            "FORBIDDEN: Only admins, the event's organizer or gestionnaires des salles may "
-            "download the scan log.\n"
-        )
+        assert refused.json()["error"] == {
+            "code": "FORBIDDEN",
+            "message": "Only admins, the event's organizer or gestionnaires des salles may "
+            "download the scan log.",
+        }
     foreign = _get(client, url, factory.token(stranger))
     assert foreign.status_code == 404
-    assert foreign.text == f"NOT_FOUND: No event has the id {event.id}.\n"
+    assert foreign.json()["error"] == {
+        "code": "NOT_FOUND",
+        "message": f"No event has the id {event.id}.",
+    }
     assert _get(client, "/events/nonsense/scans.csv", factory.token(president)).status_code == 404
     gestionnaire = factory.member(event, Role.GESTIONNAIRE_DES_SALLES)
     assert (

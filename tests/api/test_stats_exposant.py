@@ -36,7 +36,7 @@ TOTALS = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
 
 REFUSED = (
     "Only admins, the event's organizer, gestionnaires des salles or exposants (their own) "
-    "may do this (`exposantStats`)."
+    "may do this (Member.exposantStats)."
 )
 
 
@@ -320,6 +320,7 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "private, no-store"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
     assert rows[0] == ["scanned_at", "full_name", "email", "company", "note"]
     zone = ZoneInfo(exposant_event.timezone)
@@ -374,17 +375,23 @@ def test_leads_csv_is_refused_like_the_field(client, factory, db):
     anonymous = _csv(client, url)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
-    assert anonymous.text == "UNAUTHENTICATED: Log in first: this needs an access token.\n"
+    assert anonymous.json() == {
+        "error": {"code": "UNAUTHENTICATED", "message": "Log in first: this needs an access token."}
+    }
     for member in (rival, ada):
         refused = _csv(client, url, factory.token(db.get(models.User, member.user_id)))
         assert refused.status_code == 403
-        assert refused.text == (
-            "FORBIDDEN: Only admins, the event's organizer, gestionnaires des salles or "
-            "exposants (their own) may download these leads.\n"
-        )
+        assert refused.json()["error"] == {
+            "code": "FORBIDDEN",
+            "message": "Only admins, the event's organizer, gestionnaires des salles or "
+            "exposants (their own) may download these leads.",
+        }
     foreign = _csv(client, url, factory.token(outsider))
     assert foreign.status_code == 404
-    assert foreign.text == f"NOT_FOUND: No member has the id {exposant.id}.\n"
+    assert foreign.json()["error"] == {
+        "code": "NOT_FOUND",
+        "message": f"No member has the id {exposant.id}.",
+    }
     wrong_kind = _csv(
         client, f"/exposants/{gid('Event', event)}/visits.csv", factory.token(president)
     )

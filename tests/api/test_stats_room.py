@@ -243,7 +243,7 @@ def test_room_stats_refused_to_others(gql, factory, _case):
     assert error_codes(body) == ["FORBIDDEN"]
     assert body["errors"][0]["message"] == (
         "Only admins, the event's organizer, gestionnaires des salles or badge controllers "
-        "assigned to this room now may do this (`stats`)."
+        "assigned to this room now may do this (Room.stats)."
     )
 
 
