@@ -46,11 +46,12 @@ class AgoraGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         db = self.sessions()
+        now = models.utcnow()
         return Context(
             db=db,
             settings=self.settings,
-            now=models.utcnow(),
-            loaders=Loaders(db),
+            now=now,
+            loaders=Loaders(db, now),
             token=bearer_token(request.headers),
             request=request,
         )

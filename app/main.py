@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from app.db import make_engine, make_session_factory
+from app.exports import export_routes
 from app.files import routes as file_routes
 from app.graphql import AgoraGraphQL
 from app.settings import Settings, load_settings
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *export_routes(settings, sessions),
             *file_routes(settings, sessions),
         ],
         lifespan=lifespan,

@@ -33,6 +33,15 @@ def member_subject(member: models.Member) -> Subject:
     return Subject(event_id=member.event_id, owner_member_id=member.id, member_id=member.id)
 
 
+def visit_subject(visit: models.Visit) -> Subject:
+    # A visit belongs to the exposant who scanned: SELF is that exposant.
+    return Subject(event_id=visit.event_id, owner_member_id=visit.exposant_id)
+
+
+def room_access_subject(access: models.RoomAccess) -> Subject:
+    return Subject(event_id=access.event_id, room_id=access.room_id)
+
+
 def annonce_subject(annonce: models.Annonce) -> Subject:
     return Subject(event_id=annonce.event_id, author_user_id=annonce.created_by_id)
 

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import models
+from resolvers import stats
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -169,9 +170,11 @@ def _none() -> None:
 class Loaders:
     """The loaders of one request, named `<result>_by_<key>`."""
 
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Session, now: datetime | None = None) -> None:
         self.db = db
         S, R, M, U = models.EventSession, models.Room, models.Member, models.User
+        # The request's clock, for loaders that depend on "now" (what runs in a room).
+        now = now or models.utcnow()
         self.user_by_id: BatchLoader[int, models.User | None] = BatchLoader(
             db,
             _by_id(U),
@@ -254,6 +257,13 @@ class Loaders:
         )
         self.badge_by_member_id: BatchLoader[int, models.Badge | None] = BatchLoader(
             db, _latest_badges, _none, [(M, lambda m: m.id)]
+        )
+        # Stats hanging off lists (Event.sessions { attendance }, Event.rooms { occupancy }).
+        self.attendance_by_session_id: BatchLoader[int, int] = BatchLoader(
+            db, stats.attendance_by_session, int, [(S, lambda s: s.id)]
+        )
+        self.occupancy_by_room_id: BatchLoader[int, int] = BatchLoader(
+            db, lambda db, ids: stats.occupancy_by_room(db, ids, now), int, [(R, lambda r: r.id)]
         )
 
         # Loaders that depend on an argument (a moment, the viewer's membership), made on demand.

@@ -16,6 +16,7 @@ from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
 from resolvers import questions as question_resolvers
 from resolvers import staff as staff_resolvers
+from resolvers import stats as stats_resolvers
 from resolvers.ids import encode, optional_pk
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
 from schema.node import Node, PageInfo
@@ -23,6 +24,7 @@ from schema.node import Node, PageInfo
 if TYPE_CHECKING:
     from schema.questions import QuestionConnection
     from schema.staff import RoomAssignment
+    from schema.stats import EventStats, ExposantStats, RoomStats
 
 # Types of the staff and questions modules, which import this one.
 LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
@@ -35,6 +37,10 @@ EVENT_STAFF = (ADMIN, ORGANIZER, GESTIONNAIRE)
 MEMBER_SELF = Allow(Role.MEMBER, Condition.SELF)
 CONTROLLER_HERE = Allow(Role.CONTROLLEUR_DES_BADGES, Condition.ASSIGNED_TO_ROOM)
 EXPOSANT_SCANNED = Allow(Role.EXPOSANT, Condition.SCANNED_BY_ME)
+# Who reads stats; the CSV export routes check the same rules (app/exports.py).
+EXPOSANT_STATS_RULES = (*EVENT_STAFF, Allow(Role.EXPOSANT, Condition.SELF))
+ROOM_STATS_RULES = (*EVENT_STAFF, CONTROLLER_HERE)
+EVENT_STATS_RULES = EVENT_STAFF
 
 
 @strawberry.type(description="A person who can log in. The same user may belong to many events.")
@@ -249,6 +255,15 @@ class Event(Node):
     def ical_url(self) -> str:
         return f"/events/{self.id}/programme.ics"
 
+    @allowed(
+        *EVENT_STATS_RULES,
+        description="Members, entries, scans by hour and each session's attendance.",
+    )
+    def stats(self) -> Annotated[EventStats, strawberry.lazy("schema.stats")] | None:
+        from schema.stats import EventStats
+
+        return EventStats.for_event(self.model)
+
 
 @strawberry.type(description="A room of the event: the place is the set of its rooms.")
 class Room(Node):
@@ -299,6 +314,40 @@ class Room(Node):
         moment = info.context.now if at is None else staff_resolvers.aware(at, "at")
         loader = info.context.loaders.staff_by_room_id_at(moment)
         return [RoomAssignment.from_model(a) for a in loader.load(self.model.id)]
+
+    @strawberry.field(description="The session running now in this room, if any.")
+    def current_session(self, info: Info) -> Session | None:
+        found = stats_resolvers.current_session(info.context, self.model)
+        return Session.from_model(found) if found is not None else None
+
+    @strawberry.field(description="The next session to start in this room, if any.")
+    def next_session(self, info: Info) -> Session | None:
+        found = stats_resolvers.next_session(info.context, self.model)
+        return Session.from_model(found) if found is not None else None
+
+    @strawberry.field(
+        description="Distinct members granted entry to the current session (0 when none runs)."
+    )
+    def occupancy(self, info: Info) -> int:
+        assert self.model.id is not None
+        return info.context.loaders.occupancy_by_room_id.load(self.model.id)
+
+    @allowed(
+        *ROOM_STATS_RULES,
+        description="Scans at this room's door, optionally from `from` (included) to `to` (excluded).",
+    )
+    def stats(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> Annotated[RoomStats, strawberry.lazy("schema.stats")] | None:
+        from schema.stats import RoomStats
+
+        stats_resolvers.check_period(from_, to)
+        event = info.context.loaders.event_by_id.load(self.model.event_id)
+        assert event is not None
+        return RoomStats.for_room(self.model, event, from_, to)
 
 
 @strawberry.type(
@@ -399,6 +448,14 @@ class Session(Node):
         )
         return QuestionConnection.from_page(page, self.model)
 
+    @allowed(
+        *ROOM_STATS_RULES,
+        description="Distinct members granted entry to this session, against room capacity.",
+    )
+    def attendance(self, info: Info) -> int | None:
+        assert self.model.id is not None
+        return info.context.loaders.attendance_by_session_id.load(self.model.id)
+
 
 @strawberry.type(description="A member's badge, shown as a QR code at the doors and stands.")
 class Badge:
@@ -494,6 +551,20 @@ class Member(Node):
             return None
         slots = info.context.loaders.slots_by_member_id_at(info.context.now).load(self.model.id)
         return RoomAssignment.from_model(slots[0]) if slots else None
+
+    @allowed(
+        *EXPOSANT_STATS_RULES, description="Visit statistics of an exposant; null for other roles."
+    )
+    def exposant_stats(
+        self, info: Info
+    ) -> Annotated[ExposantStats, strawberry.lazy("schema.stats")] | None:
+        from schema.stats import ExposantStats
+
+        if self.model.role != Role.EXPOSANT:
+            return None
+        event = info.context.loaders.event_by_id.load(self.model.event_id)
+        assert event is not None
+        return ExposantStats.for_member(self.model, event)
 
 
 @strawberry.type(

@@ -213,3 +213,103 @@ class Factory:
                 note=note,
             )
         )
+
+    def scan(
+        self,
+        room: models.Room,
+        member: models.Member | None,
+        *,
+        controller: models.Member,
+        status: models.ScanStatus = models.ScanStatus.GRANTED,
+        reason: models.DenyReason | None = None,
+        session: models.EventSession | None = None,
+        scanned_at: datetime | None = None,
+        client_scanned_at: datetime | None = None,
+        code: str | None = None,
+    ) -> models.RoomAccess:
+        """A row of the scan log, as the door would have written it."""
+        return self._save(
+            models.RoomAccess(
+                event_id=room.event_id,
+                room_id=room.id,
+                session_id=session.id if session is not None else None,
+                member_id=member.id if member is not None else None,
+                code=code or (self.badge(member).code if member is not None else "AGB-unknown"),
+                controller_id=controller.id,
+                scanned_by_id=controller.user_id,
+                status=status,
+                reason=reason,
+                scanned_at=scanned_at or models.utcnow(),
+                client_scanned_at=client_scanned_at,
+            )
+        )
+
+    def scans(
+        self,
+        room: models.Room,
+        members: list[models.Member],
+        *,
+        controller: models.Member,
+        session: models.EventSession | None = None,
+        status: models.ScanStatus = models.ScanStatus.GRANTED,
+        reason: models.DenyReason | None = None,
+        start: datetime | None = None,
+        step: timedelta = timedelta(seconds=1),
+    ) -> None:
+        """Many scans in one commit, `step` apart from `start`, one per member in order."""
+        start = start or self.now - timedelta(minutes=30)
+        self.db.add_all(
+            models.RoomAccess(
+                event_id=room.event_id,
+                room_id=room.id,
+                session_id=session.id if session is not None else None,
+                member_id=m.id,
+                code=f"AGB-bulk-{m.id}",
+                controller_id=controller.id,
+                scanned_by_id=controller.user_id,
+                status=status,
+                reason=reason,
+                scanned_at=start + i * step,
+            )
+            for i, m in enumerate(members)
+        )
+        self.db.commit()
+
+    def people(self, event: models.Event, role: Role, n: int) -> list[models.Member]:
+        """`n` members (users without passwords, no badge) inserted in bulk: for volume tests."""
+        first = next(_seq)
+        for _ in range(n):
+            next(_seq)
+        users = [
+            models.User(email=f"bulk{first}-{i}@example.org", full_name=f"Bulk {first}-{i}")
+            for i in range(n)
+        ]
+        self.db.add_all(users)
+        self.db.flush()
+        members = [
+            models.Member(event_id=event.id, user_id=u.id, role=role, company=f"Co {i}")
+            for i, u in enumerate(users)
+        ]
+        self.db.add_all(members)
+        self.db.commit()
+        return members
+
+    def visits(
+        self,
+        exposant: models.Member,
+        participants: list[models.Member],
+        *,
+        start: datetime,
+        step: timedelta = timedelta(seconds=1),
+    ) -> None:
+        """One visit per participant, `step` apart from `start`, in one commit."""
+        self.db.add_all(
+            models.Visit(
+                event_id=exposant.event_id,
+                exposant_id=exposant.id,
+                participant_id=p.id,
+                scanned_at=start + i * step,
+            )
+            for i, p in enumerate(participants)
+        )
+        self.db.commit()

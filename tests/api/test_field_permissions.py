@@ -259,6 +259,15 @@ PROBES: dict[str, Probe] = {
         lambda w: {"q": gid("Question", w.question)},
         ATELIER,
     ),
+    "Member.exposantStats": node_probe(
+        "exposantStats { totalVisits }",
+        "Member",
+        lambda w: w.members["exposant_scanner"],
+        Target(owner="exposant_scanner"),
+    ),
+    "Room.stats": node_probe("stats { totalScans }", "Room", lambda w: w.room, ROOM),
+    "Session.attendance": node_probe("attendance", "Session", lambda w: w.atelier, ROOM),
+    "Event.stats": node_probe("stats { totalScans }", "Event", lambda w: w.event, EVENT),
     "Subscription.annoncePublished": Probe(
         "subscription($id: ID!) { annoncePublished(eventId: $id) { id } }",
         lambda w: {"id": gid("Event", w.event)},

@@ -1,0 +1,165 @@
+"""CSV exports: an exposant's leads and an event's scan log, streamed in batches.
+
+The routes take the same Bearer token as /graphql and apply the same policy rules as the
+GraphQL fields that hand out their URLs (ExposantStats.csvUrl, EventStats.scansCsvUrl).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+import models
+from app.context import Context
+from app.graphql import bearer_token
+from app.settings import Settings
+from permissions import Allow, Subject, permits, subjects
+from permissions.policy import describe
+from resolvers import lookup
+from resolvers import stats as stats_resolvers
+from resolvers.errors import AgoraError, ForbiddenError
+from resolvers.ids import decode
+from resolvers.loaders import Loaders
+from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
+
+HTTP_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
+# A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+VISIT_HEADER = ["scanned_at", "full_name", "email", "company", "note"]
+SCAN_HEADER = [
+    "scanned_at",
+    "client_scanned_at",
+    "room",
+    "session",
+    "member",
+    "member_email",
+    "status",
+    "reason",
+    "controller",
+]
+
+
+def safe_cell(value: Any, zone: ZoneInfo) -> str:
+    """The text of one cell: times in the event's zone, formulas neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], zone: ZoneInfo) -> Iterator[bytes]:
+    """UTF-8 CSV, header first, one chunk per batch of rows so memory stays flat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(v, zone) for v in row])
+        if n % stats_resolvers.CSV_BATCH == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _authorize(ctx: Context, rules: tuple[Allow, ...], subject: Subject, what: str) -> None:
+    viewer = ctx.require_viewer()
+    if not permits(viewer, rules, subject, ctx.now):
+        raise ForbiddenError(f"Only {describe(rules)} may download {what}.")
+
+
+def _error(exc: AgoraError) -> Response:
+    # The same error body as the other plain HTTP routes (app/files.py).
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "UNAUTHENTICATED" else None
+    return JSONResponse(
+        {"error": {"code": exc.code, "message": exc.message}},
+        HTTP_STATUS.get(exc.code, 400),
+        headers=headers,
+    )
+
+
+def _stream(
+    db: Session, lines: Iterator[bytes], filename: str
+) -> StreamingResponse:  # the session stays open until the last batch is sent
+    def body() -> Iterator[bytes]:
+        try:
+            yield from lines
+        finally:
+            db.close()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            # Leads and scan logs hold personal data: never kept by shared caches.
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
+    def context(request: Request, db: Session) -> Context:
+        now = models.utcnow()
+        return Context(
+            db=db,
+            settings=settings,
+            now=now,
+            loaders=Loaders(db, now),
+            token=bearer_token(request.headers),
+            request=request,
+        )
+
+    def guarded(
+        prepare: Callable[[Context, Request], tuple[Iterator[bytes], str]],
+    ) -> Callable[[Request], Response]:
+        # A sync endpoint: Starlette runs it in a worker thread, like the GraphQL operations.
+        def endpoint(request: Request) -> Response:
+            db = sessions()
+            try:
+                lines, filename = prepare(context(request, db), request)
+            except AgoraError as exc:
+                db.close()
+                return _error(exc)
+            except BaseException:
+                db.close()
+                raise
+            return _stream(db, lines, filename)
+
+        return endpoint
+
+    def exposant_visits(ctx: Context, request: Request) -> tuple[Iterator[bytes], str]:
+        ctx.require_viewer()
+        member_id = decode("Member", request.path_params["member_id"])
+        member = lookup.get_member(ctx, member_id=member_id)
+        _authorize(ctx, EXPOSANT_STATS_RULES, subjects.member_subject(member), "these leads")
+        event = lookup.get_event(ctx, event_id=member.event_id)
+        zone = stats_resolvers.event_zone(event)
+        rows = stats_resolvers.visit_rows(ctx.db, member)
+        return csv_lines(VISIT_HEADER, rows, zone), f"visits-{member_id}.csv"
+
+    def event_scans(ctx: Context, request: Request) -> tuple[Iterator[bytes], str]:
+        ctx.require_viewer()
+        event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
+        _authorize(ctx, EVENT_STATS_RULES, subjects.event_subject(event), "the scan log")
+        zone = stats_resolvers.event_zone(event)
+        rows = stats_resolvers.scan_log_rows(ctx.db, event)
+        return csv_lines(SCAN_HEADER, rows, zone), f"scans-{event.id}.csv"
+
+    return [
+        Route("/exposants/{member_id}/visits.csv", guarded(exposant_visits), methods=["GET"]),
+        Route("/events/{event_id}/scans.csv", guarded(event_scans), methods=["GET"]),
+    ]
