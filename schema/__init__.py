@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
 from schema.queries import CoreQuery
+from schema.scans import ScanningMutation
 
 
 @strawberry.type(description="What can be read.")
@@ -18,7 +19,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, ScanningMutation):
     pass
 
 

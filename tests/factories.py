@@ -205,3 +205,28 @@ class Factory:
                 note=note,
             )
         )
+
+    def scan(
+        self,
+        room: models.Room,
+        member: models.Member,
+        controller: models.Member,
+        *,
+        session: models.EventSession | None = None,
+        status: models.ScanStatus = models.ScanStatus.GRANTED,
+        reason: models.DenyReason | None = None,
+    ) -> models.RoomAccess:
+        """A scan-log entry written directly (a scan made earlier at that door)."""
+        return self._save(
+            models.RoomAccess(
+                event_id=room.event_id,
+                room_id=room.id,
+                session_id=session.id if session is not None else None,
+                member_id=member.id,
+                code=self.badge(member).code,
+                controller_id=controller.id,
+                scanned_by_id=controller.user_id,
+                status=status,
+                reason=reason,
+            )
+        )
