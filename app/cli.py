@@ -114,6 +114,17 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_permissions_doc(args: argparse.Namespace) -> int:
+    from schema import schema
+    from schema.permission_matrix import render
+
+    path = Path(args.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(schema))
+    print(f"Wrote {path}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agora", description="Agora: a GraphQL API for running an event on site."
@@ -148,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", default=str(DEFAULT_SCHEMA_PATH))
     export.set_defaults(func=cmd_export_schema)
+
+    matrix = sub.add_parser("permissions-doc", help="write the permission matrix (Markdown)")
+    matrix.add_argument("path", nargs="?", default="docs/permissions.md")
+    matrix.set_defaults(func=cmd_permissions_doc)
     return parser
 
 

@@ -62,9 +62,7 @@ class AllowExtension(FieldExtension):
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, ctx.now):
-            raise ForbiddenError(
-                f"{self.message[:-1]} ({info.parent_type.name}.{info.field_name})."
-            )
+            raise ForbiddenError(f"{self.message[:-1]} (`{info.field_name}`).")
         return next_(source, info, **kwargs)
 
 

@@ -33,3 +33,19 @@ def get_annonce(ctx: Context, *, annonce_id: int) -> models.Annonce:
 
 def get_file(ctx: Context, *, file_id: int) -> models.StoredFile:
     return visible_in_event(ctx, models.StoredFile, file_id, "file")
+
+
+def get_question(ctx: Context, *, question_id: int) -> models.Question:
+    return visible_in_event(ctx, models.Question, question_id, "question")
+
+
+def get_visit(ctx: Context, *, visit_id: int) -> models.Visit:
+    return visible_in_event(ctx, models.Visit, visit_id, "visit")
+
+
+def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
+    return visible_in_event(ctx, models.RoomAssignment, assignment_id, "staff assignment")
+
+
+def get_room_access(ctx: Context, *, access_id: int) -> models.RoomAccess:
+    return visible_in_event(ctx, models.RoomAccess, access_id, "scan")

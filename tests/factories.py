@@ -17,6 +17,8 @@ from resolvers.badges import new_code
 from resolvers.ids import encode
 
 PASSWORD = "correct horse battery"
+# Hashing is slow on purpose; hash the shared test password once.
+_PASSWORD_HASH = security.hash_password(PASSWORD)
 _seq = itertools.count(1)
 
 
@@ -49,7 +51,9 @@ class Factory:
             models.User(
                 email=email or f"user{n}@example.org",
                 full_name=name or f"User {n}",
-                password_hash=security.hash_password(password),
+                password_hash=_PASSWORD_HASH
+                if password == PASSWORD
+                else security.hash_password(password),
                 is_admin=admin,
             )
         )

@@ -1,0 +1,245 @@
+"""Every @allow in the schema, proved through the API against every kind of viewer.
+
+The test walks the served schema for fields and operations carrying @allow. Each must have a
+probe here (a request that reaches it, and what its object is); a new @allow field without one
+fails `test_every_allow_field_has_a_probe`. For each probe and each persona, the expected
+answer comes from an oracle written from the contract's words (role held, and the condition
+true or false for that persona and that object), independent of the server's policy code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import models
+from models import AnnonceTarget, PaymentStatus, Role, SessionKind
+from permissions.fields import rules_of
+from permissions.roles import Condition
+from schema import schema
+from tests.conftest import error_codes
+from tests.factories import Factory, gid
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    admin: bool = False
+    president: bool = False
+    role: Role | None = None
+
+
+PERSONAS = [
+    Persona("admin", admin=True),
+    Persona("president", president=True),
+    Persona("gestionnaire_here", role=Role.GESTIONNAIRE_DES_SALLES),
+    Persona("gestionnaire_away", role=Role.GESTIONNAIRE_DES_SALLES),
+    Persona("controller_here", role=Role.CONTROLLEUR_DES_BADGES),
+    Persona("controller_away", role=Role.CONTROLLEUR_DES_BADGES),
+    Persona("participant_paid", role=Role.PARTICIPANT),
+    Persona("participant_unpaid", role=Role.PARTICIPANT),
+    Persona("exposant_scanner", role=Role.EXPOSANT),
+    Persona("exposant_other", role=Role.EXPOSANT),
+]
+# Facts of the world below, stated once: who is assigned to the room now, who may attend the
+# paid atelier, who scanned the participant.
+ASSIGNED_HERE = {"gestionnaire_here", "controller_here"}
+ATTENDS_PAID_ATELIER = {"participant_paid"}
+
+
+@dataclass
+class World:
+    event: models.Event
+    room: models.Room
+    other_room: models.Room
+    atelier: models.EventSession
+    members: dict[str, models.Member]
+    users: dict[str, models.User]
+    annonce: models.Annonce
+    question: models.Question
+    visit: models.Visit
+    assignment: models.RoomAssignment
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_world(factory: Factory) -> World:
+    now = factory.now
+    users = {p.name: factory.user(name=p.name, admin=p.admin) for p in PERSONAS}
+    event = factory.event(president=users["president"])
+    room = factory.room(event, name="Salle 3", capacity=10)
+    other_room = factory.room(event, name="Salle 4", capacity=10)
+    atelier = factory.session(
+        room,
+        kind=SessionKind.ATELIER,
+        price=Decimal("20"),
+        youtube_live_url="https://youtu.be/a",
+        starts_at=now - timedelta(minutes=10),
+    )
+    members = {
+        p.name: factory.member(event, p.role, user=users[p.name])
+        for p in PERSONAS
+        if p.role is not None
+    }
+    assignment = factory.assignment(members["gestionnaire_here"], room)
+    factory.assignment(members["controller_here"], room)
+    factory.assignment(members["gestionnaire_away"], other_room)
+    factory.assignment(members["controller_away"], other_room)
+    # An assignment that ended an hour ago does not count.
+    factory.assignment(
+        members["controller_away"],
+        room,
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=1),
+    )
+    factory.access(atelier, members["participant_paid"], PaymentStatus.PAID)
+    factory.access(atelier, members["participant_unpaid"], PaymentStatus.PENDING)
+    annonce = factory.annonce(event, users["gestionnaire_here"], AnnonceTarget.ALL)
+    question = factory.question(atelier, members["participant_paid"])
+    visit = factory.visit(members["exposant_scanner"], members["participant_paid"])
+    return World(
+        event, room, other_room, atelier, members, users, annonce, question, visit, assignment
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """The object a probed field belongs to, as the contract's conditions see it."""
+
+    owner: str | None = None
+    room_assigned: frozenset[str] = frozenset()
+    attendees: frozenset[str] = frozenset()
+    author: str | None = None
+    scanned_by: frozenset[str] = frozenset()
+
+
+def expected_allowed(persona: Persona, rules: list[tuple[Role, Condition]], target: Target) -> bool:
+    for role, when in rules:
+        if role == Role.ADMIN:
+            holds = persona.admin
+        elif role == Role.ORGANIZER:
+            holds = persona.president
+        elif role == Role.MEMBER:
+            holds = persona.role is not None
+        else:
+            holds = persona.role == role
+        condition = {
+            Condition.ALWAYS: True,
+            Condition.SELF: persona.name == target.owner,
+            Condition.ASSIGNED_TO_ROOM: persona.name in target.room_assigned,
+            Condition.HAS_SESSION_ACCESS: persona.name in target.attendees,
+            Condition.AUTHOR: persona.name == target.author,
+            Condition.SCANNED_BY_ME: persona.name in target.scanned_by,
+        }[when]
+        if holds and condition:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Probe:
+    query: str
+    variables: Callable[[World], dict[str, Any]]
+    target: Target
+
+
+def node_probe(
+    fragment: str, type_name: str, pick: Callable[[World], Any], target: Target
+) -> Probe:
+    return Probe(
+        query=f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {fragment} }} }} }}",
+        variables=lambda w: {"id": gid(type_name, pick(w))},
+        target=target,
+    )
+
+
+PARTICIPANT_DATA = Target(owner="participant_paid", scanned_by=frozenset({"exposant_scanner"}))
+ROOM = Target(room_assigned=frozenset(ASSIGNED_HERE))
+ATELIER = Target(room_assigned=frozenset(ASSIGNED_HERE), attendees=frozenset(ATTENDS_PAID_ATELIER))
+EVENT = Target()
+
+PROBES: dict[str, Probe] = {
+    "User.email": node_probe(
+        "user { email }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+    "User.memberships": node_probe(
+        "user { memberships { id } }",
+        "Member",
+        lambda w: w.members["participant_paid"],
+        PARTICIPANT_DATA,
+    ),
+    "Event.members": node_probe("members { totalCount }", "Event", lambda w: w.event, EVENT),
+    "Session.youtubeLiveUrl": node_probe("youtubeLiveUrl", "Session", lambda w: w.atelier, ATELIER),
+    "Member.email": node_probe(
+        "email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+    "Member.badge": node_probe(
+        "badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
+    ),
+}
+
+
+def allow_fields() -> dict[str, list[tuple[Role, Condition]]]:
+    """'Type.field' -> its @allow rules, for every field of the served schema that has some."""
+    found: dict[str, list[tuple[Role, Condition]]] = {}
+    for graphql_type in schema.schema_converter.type_map.values():
+        definition = graphql_type.definition
+        for f in getattr(definition, "fields", None) or ():
+            rules = rules_of(f)
+            if rules:
+                found[f"{definition.name}.{schema.config.name_converter.get_graphql_name(f)}"] = [
+                    (r.role, r.when) for r in rules
+                ]
+    return found
+
+
+ALLOW_FIELDS = allow_fields()
+
+
+def test_every_allow_field_has_a_probe():
+    missing = sorted(set(ALLOW_FIELDS) - set(PROBES))
+    assert missing == [], f"@allow fields without a probe in this test: {missing}"
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(key, persona, id=f"{key}-{persona.name}")
+        for key in sorted(PROBES)
+        for persona in PERSONAS
+    ]
+
+
+def _refused(body: dict[str, Any]) -> bool:
+    return "FORBIDDEN" in error_codes(body)
+
+
+@pytest.mark.parametrize(("key", "persona"), _cases())
+def test_allow_is_enforced_exactly(gql, factory, key, persona):
+    # given
+    world = build_world(factory)
+    probe = PROBES[key]
+    rules = ALLOW_FIELDS[key]
+    # when
+    body = gql(probe.query, probe.variables(world), token=factory.token(world.users[persona.name]))
+    # then
+    if expected_allowed(persona, rules, probe.target):
+        assert not _refused(body), f"{persona.name} should be allowed {key}: {body}"
+        assert "UNAUTHENTICATED" not in error_codes(body)
+    else:
+        assert _refused(body), f"{persona.name} should be refused {key}: {body}"
+        forbidden = [e for e in body["errors"] if e["extensions"]["code"] == "FORBIDDEN"]
+        assert len(forbidden) == 1
+        assert forbidden[0]["path"][-1] == key.split(".")[1]
+
+
+@pytest.mark.parametrize("key", sorted(PROBES))
+def test_anonymous_is_unauthenticated(gql, factory, key):
+    world = build_world(factory)
+    probe = PROBES[key]
+    body = gql(probe.query, probe.variables(world))
+    assert error_codes(body)
+    assert set(error_codes(body)) == {"UNAUTHENTICATED"}
