@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 import models
 from models import DenyReason, PaymentStatus, ScanStatus
-from resolvers.errors import AgoraError, BadUserInputError, ForbiddenError
+from resolvers.errors import AgoraError, BadUserInputError, ConflictError, ForbiddenError
 from resolvers.ids import decode
 from resolvers.visibility import visible_in_event
 
@@ -51,6 +51,9 @@ class ScanOutcome:
     access: models.RoomAccess
     # True when this clientScanId was already recorded: `access` is the first scan's row.
     duplicate: bool
+    # Rows read while judging (room, session, member, controller). The session's identity map
+    # holds rows weakly: keeping them here lets the answer name them without reading them again.
+    rows: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,12 @@ def _check_in(ctx: Context, member: models.Member, at: datetime) -> None:
 def _controller(viewer: Viewer, room: models.Room) -> models.Member:
     member = viewer.member_in(room.event_id)
     if member is None:
-        # The scan log names the member who scanned (RoomAccess.controller is non-null).
-        raise ForbiddenError(
+        # The scan log names the member who scanned (RoomAccess.controller is non-null). The
+        # @allow lets admins and the organizer scan, so this is not a refusal of the role
+        # (FORBIDDEN) but a state to change first: hold a membership in the event.
+        raise ConflictError(
             "Scan as a member of the event: the scan log records which member scanned, "
-            "and you hold no membership in this event."
+            "and you hold no membership in this event. Add yourself as a member first."
         )
     return member
 
@@ -238,7 +243,7 @@ def _record(
     room: models.Room,
     request: ScanRequest,
     at: datetime,
-) -> models.RoomAccess:
+) -> ScanOutcome:
     """Judge the scan at `at` and add it to the scan log (flushed, not committed)."""
     controller = _controller(viewer, room)
     code = request.code.strip()
@@ -261,7 +266,8 @@ def _record(
     if verdict.status == ScanStatus.GRANTED and verdict.member is not None:
         _check_in(ctx, verdict.member, at)
     ctx.db.flush()
-    return access
+    rows = (room, controller, verdict.member, verdict.session)
+    return ScanOutcome(access, duplicate=False, rows=tuple(r for r in rows if r is not None))
 
 
 def _record_or_duplicate(
@@ -269,7 +275,7 @@ def _record_or_duplicate(
 ) -> ScanOutcome:
     """Record the scan; when a concurrent retry won the race for its clientScanId, that row."""
     try:
-        return ScanOutcome(_record(ctx, viewer, room, request, at), duplicate=False)
+        return _record(ctx, viewer, room, request, at)
     except IntegrityError:
         ctx.db.rollback()
         first = _recorded(ctx, viewer, request.client_scan_id)
@@ -278,16 +284,16 @@ def _record_or_duplicate(
         return ScanOutcome(first, duplicate=True)
 
 
-def _prime(ctx: Context, room: models.Room, access: models.RoomAccess) -> None:
-    # Rows still in the session's identity map: `get` reads them without a query.
-    ctx.loaders.room_by_id.prime(access.room_id, room)
-    if access.session_id is not None:
-        ctx.loaders.session_by_id.prime(
-            access.session_id, ctx.db.get(models.EventSession, access.session_id)
-        )
-    for member_id in (access.member_id, access.controller_id):
-        if member_id is not None:
-            ctx.loaders.member_by_id.prime(member_id, ctx.db.get(models.Member, member_id))
+def _prime(ctx: Context, outcomes: Sequence[ScanOutcome]) -> None:
+    loaders = ctx.loaders
+    for outcome in outcomes:
+        for row in outcome.rows:
+            if isinstance(row, models.Room):
+                loaders.room_by_id.prime(row.id or 0, row)
+            elif isinstance(row, models.EventSession):
+                loaders.session_by_id.prime(row.id or 0, row)
+            elif isinstance(row, models.Member):
+                loaders.member_by_id.prime(row.id or 0, row)
 
 
 def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
@@ -303,13 +309,11 @@ def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
     if not outcome.duplicate:
         ctx.commit()
         # The answer names the room, session and member just read: no second read for them.
-        _prime(ctx, room, outcome.access)
+        _prime(ctx, [outcome])
     return outcome
 
 
-def _sync_one(
-    ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayScan
-) -> ScanOutcome:
+def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayScan) -> ScanOutcome:
     _check_client_scan_id(request.client_scan_id)
     first = _recorded(ctx, viewer, request.client_scan_id)
     if first is not None:
@@ -335,9 +339,7 @@ def _sync_one(
     return outcome
 
 
-def sync_scans(
-    ctx: Context, *, requests: Sequence[ScanRequest], may_scan: MayScan
-) -> SyncOutcome:
+def sync_scans(ctx: Context, *, requests: Sequence[ScanRequest], may_scan: MayScan) -> SyncOutcome:
     """Scans recorded offline, uploaded in order; each judged as of its own scannedAt."""
     viewer = ctx.require_viewer()
     limit = ctx.settings.max_sync_batch
@@ -352,5 +354,5 @@ def sync_scans(
             results.append(_sync_one(ctx, viewer, request, may_scan))
         except AgoraError as exc:
             rejected.append(Rejection(index, request.client_scan_id, exc.code, exc.message))
-    ctx.loaders.clear()
+    _prime(ctx, results)
     return SyncOutcome(results=results, rejected=rejected)

@@ -127,7 +127,9 @@ class ScanResult:
         return RoomAccess.from_model(self.model)
 
 
-@strawberry.type(description="A synced scan that was not judged (nothing recorded for it), and why.")
+@strawberry.type(
+    description="A synced scan that was not judged (nothing recorded for it), and why."
+)
 class SyncRejection:
     index: int = strawberry.field(description="Position of the scan in the uploaded list, from 0.")
     client_scan_id: str | None

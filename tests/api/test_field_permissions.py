@@ -180,6 +180,26 @@ PROBES: dict[str, Probe] = {
     "Member.badge": node_probe(
         "badge { code }", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
     ),
+    "Mutation.scanBadge": Probe(
+        'mutation($r: ID!) { scanBadge(input: {roomId: $r, code: "AGB-probe"}) { status } }',
+        lambda w: {"r": gid("Room", w.room)},
+        ROOM,
+    ),
+    "Mutation.syncScans": Probe(
+        'mutation($r: ID!) { syncScans(scans: [{roomId: $r, code: "AGB-probe"}]) { accepted } }',
+        lambda w: {"r": gid("Room", w.room)},
+        ROOM,
+    ),
+    "Mutation.scanVisitor": Probe(
+        'mutation($e: ID!) { scanVisitor(eventId: $e, code: "AGB-probe") { id } }',
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
+    "Mutation.updateVisitNote": Probe(
+        'mutation($v: ID!) { updateVisitNote(visitId: $v, note: "n") { id } }',
+        lambda w: {"v": gid("Visit", w.visit)},
+        Target(owner="exposant_scanner"),
+    ),
 }
 
 
