@@ -138,7 +138,7 @@ def _other_event(factory, door):
     ("make", "reason", "named"),
     [
         pytest.param(
-            lambda f, d: (None, "AGB-nothing-like-this"), "UNKNOWN_BADGE", False, id="unknown"
+            lambda _f, _d: (None, "AGB-nothing-like-this"), "UNKNOWN_BADGE", False, id="unknown"
         ),
         pytest.param(_revoked, "REVOKED_BADGE", True, id="revoked"),
         pytest.param(_superseded, "REVOKED_BADGE", True, id="superseded_by_reissue"),
