@@ -78,7 +78,16 @@ def room_access_subject(access: models.RoomAccess) -> Subject:
 
 
 VISIT_ARG = by_id("Visit", models.Visit, arg("visit_id"), visit_subject)
-SCAN_INPUT_ROOM = by_id("Room", models.Room, lambda kw: kw["input"].room_id, room_subject)
+
+
+def _scan_input_room(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+    room = visible_in_event(ctx, models.Room, decode("Room", kwargs["input"].room_id), "room")
+    # The loader holds the row for the resolver (the identity map alone keeps it only weakly).
+    ctx.loaders.room_by_id.prime(room.id, room)
+    return room_subject(room)
+
+
+SCAN_INPUT_ROOM: SubjectFinder = _scan_input_room
 
 
 def scan_batch(rules: tuple[Allow, ...]) -> SubjectFinder:

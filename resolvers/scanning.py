@@ -20,9 +20,14 @@ from sqlmodel import col, select
 
 import models
 from models import DenyReason, PaymentStatus, ScanStatus
-from resolvers.errors import AgoraError, BadUserInputError, ConflictError, ForbiddenError
+from resolvers.errors import (
+    AgoraError,
+    BadUserInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+)
 from resolvers.ids import decode
-from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -296,12 +301,19 @@ def _prime(ctx: Context, outcomes: Sequence[ScanOutcome]) -> None:
                 loaders.member_by_id.prime(row.id or 0, row)
 
 
+def _visible_room(ctx: Context, viewer: Viewer, room_gid: str) -> models.Room:
+    # Through the loader: the permission check has usually loaded this room already.
+    room = ctx.loaders.room_by_id.load(decode("Room", room_gid))
+    if room is None or not viewer.belongs_to(room.event_id):
+        raise NotFoundError(f"No room has the id {room_gid!r}.")
+    return room
+
+
 def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
     """A badge presented at a room door now: judged, logged, and answered."""
     viewer = ctx.require_viewer()
     _check_client_scan_id(request.client_scan_id)
-    # Already loaded by the permission check: no second query.
-    room = visible_in_event(ctx, models.Room, decode("Room", request.room_id), "room")
+    room = _visible_room(ctx, viewer, request.room_id)
     first = _recorded(ctx, viewer, request.client_scan_id)
     if first is not None:
         return ScanOutcome(first, duplicate=True)
@@ -326,7 +338,7 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
         )
     # A device slightly ahead is judged as of now.
     at = min(seen_at, ctx.now)
-    room = visible_in_event(ctx, models.Room, decode("Room", request.room_id), "room")
+    room = _visible_room(ctx, viewer, request.room_id)
     if not may_scan(room, at):
         raise ForbiddenError(
             f"You were not allowed to scan at {room.name} at {at.isoformat()}: "
