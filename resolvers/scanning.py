@@ -134,7 +134,9 @@ def _session_at(
         .limit(1)
     )
     if lock:
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE: serializes scans of this session without blocking the foreign-key
+        # checks of rows that merely reference it (questions, accesses).
+        stmt = stmt.with_for_update(key_share=True)
     return ctx.db.exec(stmt).first()
 
 

@@ -48,7 +48,11 @@ def scan_visitor(ctx: Context, *, event_id: int, code: str, note: str) -> models
         raise BadUserInputError("Only participants' badges are scanned at a stand.")
     # One exposant's scans of one participant are decided one at a time (PostgreSQL row lock),
     # so a double scan from two devices still makes one visit.
-    ctx.db.exec(select(models.Member.id).where(models.Member.id == exposant.id).with_for_update())
+    ctx.db.exec(
+        select(models.Member.id)
+        .where(models.Member.id == exposant.id)
+        .with_for_update(key_share=True)
+    )
     V = models.Visit
     recent = ctx.db.exec(
         select(V)

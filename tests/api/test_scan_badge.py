@@ -594,3 +594,33 @@ def test_fifty_parallel_scans_for_the_last_ten_seats_grant_exactly_ten(factory, 
     ).one()
     assert granted == 50
     assert len(_log(db)) == 90
+
+
+@pytest.mark.skipif(
+    not PG_URL, reason="concurrent writers are PostgreSQL's; SQLite serializes them"
+)
+def test_parallel_retries_of_one_scan_record_it_once(factory, db, live_server):
+    # given: a scanner retrying the same scan ten times at once
+    door = _door(factory)
+    code = factory.badge(factory.member(door.event, Role.PARTICIPANT)).code
+    barrier = threading.Barrier(10)
+    variables = {"input": {"roomId": gid("Room", door.room), "code": code, "clientScanId": "r-1"}}
+
+    def scan(_: int) -> dict:
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            return client.post(
+                f"{live_server}/graphql",
+                json={"query": SCAN, "variables": variables},
+                headers={"Authorization": f"Bearer {door.token}"},
+            ).json()
+
+    # when
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        bodies = list(pool.map(scan, range(10)))
+    # then
+    assert all("errors" not in b for b in bodies), bodies
+    results = [b["data"]["scanBadge"] for b in bodies]
+    assert sorted(r["duplicate"] for r in results) == [False] + [True] * 9
+    assert {r["access"]["id"] for r in results} == {results[0]["access"]["id"]}
+    assert len(_log(db)) == 1
