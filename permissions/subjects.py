@@ -101,6 +101,8 @@ def scan_batch(rules: tuple[Allow, ...]) -> SubjectFinder:
             raise BadUserInputError("Send at least one scan to sync.")
         refused: Subject | None = None
         for scan in scans:
+            if scan.scanned_at is not None and scan.scanned_at.utcoffset() is None:
+                continue  # refused on its own by the resolver: no moment to judge it at
             try:
                 room = visible_in_event(ctx, models.Room, decode("Room", scan.room_id), "room")
             except NotFoundError:

@@ -229,10 +229,15 @@ def _controller(viewer: Viewer, room: models.Room) -> models.Member:
     return member
 
 
-def _check_client_scan_id(client_scan_id: str | None) -> None:
+def _check(request: ScanRequest) -> None:
+    client_scan_id = request.client_scan_id
     if client_scan_id is not None and not 0 < len(client_scan_id) <= MAX_CLIENT_SCAN_ID:
         raise BadUserInputError(
             f"clientScanId must be 1 to {MAX_CLIENT_SCAN_ID} characters (a UUID is a good choice)."
+        )
+    if request.scanned_at is not None and request.scanned_at.utcoffset() is None:
+        raise BadUserInputError(
+            "scannedAt needs a time zone offset, for example 2026-05-04T09:30:00+02:00 or …Z."
         )
 
 
@@ -314,7 +319,7 @@ def _visible_room(ctx: Context, viewer: Viewer, room_gid: str) -> models.Room:
 def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
     """A badge presented at a room door now: judged, logged, and answered."""
     viewer = ctx.require_viewer()
-    _check_client_scan_id(request.client_scan_id)
+    _check(request)
     room = _visible_room(ctx, viewer, request.room_id)
     first = _recorded(ctx, viewer, request.client_scan_id)
     if first is not None:
@@ -328,7 +333,7 @@ def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
 
 
 def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayScan) -> ScanOutcome:
-    _check_client_scan_id(request.client_scan_id)
+    _check(request)
     first = _recorded(ctx, viewer, request.client_scan_id)
     if first is not None:
         return ScanOutcome(first, duplicate=True)

@@ -624,3 +624,12 @@ def test_parallel_retries_of_one_scan_record_it_once(factory, db, live_server):
     assert sorted(r["duplicate"] for r in results) == [False] + [True] * 9
     assert {r["access"]["id"] for r in results} == {results[0]["access"]["id"]}
     assert len(_log(db)) == 1
+
+
+def test_device_time_without_offset_is_bad_input(gql, factory, db):
+    door = _door(factory)
+    participant = factory.member(door.event, Role.PARTICIPANT)
+    body = _scan(gql, door, factory.badge(participant).code, scannedAt="2026-01-02T03:04:05")
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"].startswith("scannedAt needs a time zone offset")
+    assert _log(db) == []

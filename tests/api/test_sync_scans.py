@@ -207,3 +207,19 @@ def test_capacity_is_held_within_a_batch(gql, factory, db):
         .order_by(col(models.RoomAccess.id))
     ).all()
     assert granted == [members[0].id, members[1].id]
+
+
+def test_scan_without_time_zone_is_rejected_and_the_others_kept(gql, factory, db):
+    door = _door(factory)
+    scans = [
+        {
+            "roomId": gid("Room", door.room),
+            "code": "AGB-x",
+            "scannedAt": "2026-01-02T03:04:05",
+            "clientScanId": "naive",
+        },
+        _item(door.room, "AGB-x", factory.now, "aware"),
+    ]
+    report = gql.ok(SYNC, {"scans": scans}, door.token)["syncScans"]
+    assert [(r["index"], r["code"]) for r in report["rejected"]] == [(0, "BAD_USER_INPUT")]
+    assert [r.client_scan_id for r in _log(db)] == ["aware"]
