@@ -2,7 +2,9 @@
 
 Idempotent (it does nothing if the demo event exists) and deterministic: fixed emails,
 passwords and badge codes, so demo QR codes stay stable. The event starts on the day it is
-seeded, so a session is running whenever someone tries the demo.
+seeded, so a session is running whenever someone tries the demo. The event, rooms, members,
+sessions, paid accesses and annonces go through the same use cases as the API, so the demo
+obeys the same rules; all of it is one transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 import models
+from app.context import Context
+from app.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
+from resolvers import annonces, events, members, rooms, sessions
+from resolvers.loaders import Loaders
 from resolvers.users import create_user, find_by_email
 
 DEMO_EVENT = "Salon Agora — démo"
@@ -53,20 +59,39 @@ def _user(db: Session, email: str, name: str, *, admin: bool = False) -> models.
     )
 
 
+class _SeedContext(Context):
+    """Each use case ends with a commit; the seed is one transaction, so it flushes instead."""
+
+    def commit(self) -> None:
+        self.db.flush()
+        self.loaders.clear()
+
+
+def _acting_as(db: Session, settings: Settings, user: models.User) -> Context:
+    ctx = _SeedContext(db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db))
+    ctx.act_as(user)
+    return ctx
+
+
 def _member(
-    db: Session, event: models.Event, user: models.User, role: Role, code: str, company: str = ""
+    ctx: Context, event: models.Event, user: models.User, role: Role, code: str, company: str = ""
 ) -> models.Member:
     assert event.id is not None
-    assert user.id is not None
-    member = models.Member(event_id=event.id, user_id=user.id, role=role, company=company)
-    db.add(member)
-    db.flush()
-    assert member.id is not None
-    db.add(models.Badge(member_id=member.id, code=code))
+    member = members.add_member(
+        ctx,
+        event_id=event.id,
+        values=members.MemberValues(
+            email=user.email, full_name=user.full_name, role=role, company=company
+        ),
+    )
+    # A fixed code instead of the random one, so the demo's QR codes stay the same.
+    badge = members.current_badge(ctx, member)
+    assert badge is not None
+    badge.code = code
     return member
 
 
-def seed(db: Session, today: datetime | None = None) -> models.Event:
+def seed(db: Session, settings: Settings, today: datetime | None = None) -> models.Event:
     """Create the demo event unless it exists; returns it."""
     existing = db.exec(select(models.Event).where(models.Event.name == DEMO_EVENT)).first()
     if existing is not None:
@@ -81,63 +106,63 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
 
     admin = _user(db, "admin@agora.demo", "Platform admin", admin=True)
     president = _user(db, "president@agora.demo", "Claire Président")
-    event = models.Event(
-        name=DEMO_EVENT,
-        description="Deux jours de conférences et d'ateliers autour de l'organisation d'événements.",
-        location="Palais des congrès, Lyon",
-        starts_at=at(0, 0),
-        ends_at=at(2, 0),
-        timezone=TIMEZONE,
-        president_id=president.id,
+    event = events.create_event(
+        _acting_as(db, settings, admin),
+        values=events.EventValues(
+            name=DEMO_EVENT,
+            description="Deux jours de conférences et d'ateliers autour de l'organisation d'événements.",
+            location="Palais des congrès, Lyon",
+            starts_at=at(0, 0),
+            ends_at=at(2, 0),
+            timezone=TIMEZONE,
+            president_email=president.email,
+        ),
     )
-    db.add(event)
-    db.flush()
     assert event.id is not None
     assert admin.id is not None
+    ctx = _acting_as(db, settings, president)
 
-    rooms = []
-    for name, description, location, capacity in ROOMS:
-        room = models.Room(
+    room_list = [
+        rooms.create_room(
+            ctx,
             event_id=event.id,
-            name=name,
-            description=description,
-            location=location,
-            capacity=capacity,
+            values=rooms.RoomValues(
+                name=name, description=description, location=location, capacity=capacity
+            ),
         )
-        db.add(room)
-        rooms.append(room)
-    db.flush()
+        for name, description, location, capacity in ROOMS
+    ]
 
     gestionnaire = _member(
-        db,
+        ctx,
         event,
         _user(db, "gestionnaire@agora.demo", "Gaston Gestionnaire"),
         Role.GESTIONNAIRE_DES_SALLES,
         "AGB-DEMO-GESTIONNAIRE",
     )
     controller = _member(
-        db,
+        ctx,
         event,
         _user(db, "controlleur@agora.demo", "Camille Contrôleur"),
         Role.CONTROLLEUR_DES_BADGES,
         "AGB-DEMO-CONTROLLEUR",
     )
     controller2 = _member(
-        db,
+        ctx,
         event,
         _user(db, "controlleur2@agora.demo", "Chris Contrôleur"),
         Role.CONTROLLEUR_DES_BADGES,
         "AGB-DEMO-CONTROLLEUR-2",
     )
     participant = _member(
-        db,
+        ctx,
         event,
         _user(db, "participant@agora.demo", "Paul Participant"),
         Role.PARTICIPANT,
         "AGB-DEMO-PARTICIPANT",
     )
     exposant = _member(
-        db,
+        ctx,
         event,
         _user(db, "exposant@agora.demo", "Emma Exposant"),
         Role.EXPOSANT,
@@ -145,7 +170,7 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
         company="Badgeo SAS",
     )
     _member(
-        db,
+        ctx,
         event,
         _user(db, "exposant2@agora.demo", "Eric Exposant"),
         Role.EXPOSANT,
@@ -154,7 +179,7 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
     )
     visitors = [
         _member(
-            db,
+            ctx,
             event,
             _user(db, f"visiteur{i:02d}@agora.demo", f"Visiteur {i:02d}"),
             Role.PARTICIPANT,
@@ -163,17 +188,18 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
         for i in range(1, 21)
     ]
 
-    sessions: list[models.EventSession] = []
+    programme: list[models.EventSession] = []
     for day_offset in (0, 1):
-        for index, room in enumerate(rooms):
+        for index, room in enumerate(room_list):
             for slot, hour in enumerate((9, 11, 14, 16)):
                 title, speaker, kind, price = TALKS[(index + slot + day_offset) % len(TALKS)]
                 if room.capacity < 50 and kind == SessionKind.CONFERENCE:
                     kind, price = SessionKind.ATELIER, Decimal("0")
-                session = models.EventSession(
-                    event_id=event.id,
+                assert room.id is not None
+                values = sessions.SessionValues(
                     room_id=room.id,
                     title=f"{title} ({'J1' if day_offset == 0 else 'J2'})",
+                    description="",
                     speaker_name=speaker,
                     kind=kind,
                     is_paid=price > 0,
@@ -184,37 +210,33 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
                     if kind == SessionKind.CONFERENCE
                     else None,
                 )
-                db.add(session)
-                sessions.append(session)
-    db.flush()
+                programme.append(sessions.create_session(ctx, event_id=event.id, values=values))
     now = datetime.now(UTC)
-    for s in sessions:
+    for s in programme:
+        assert s.id is not None
         if s.ends_at <= now:
-            s.status = SessionStatus.TERMINE
+            sessions.set_session_status(ctx, session_id=s.id, status=SessionStatus.TERMINE)
         elif s.starts_at <= now:
-            s.status = SessionStatus.EN_COURS
+            sessions.set_session_status(ctx, session_id=s.id, status=SessionStatus.EN_COURS)
 
-    paid = [s for s in sessions if s.is_paid]
+    paid = [s for s in programme if s.is_paid]
     for s in paid[:2]:
         assert s.id is not None
         assert participant.id is not None
-        db.add(
-            models.SessionAccess(
-                session_id=s.id,
-                member_id=participant.id,
-                payment_status=PaymentStatus.PAID,
-                amount_paid=s.price,
-                paid_at=now,
-                marked_by_id=president.id,
-            )
+        sessions.set_session_access(
+            ctx,
+            session_id=s.id,
+            member_id=participant.id,
+            payment_status=PaymentStatus.PAID,
+            amount_paid=None,
         )
 
     # Staff: the controller holds salle 1 in the morning and salle 2 in the afternoon, each day.
     for day_offset in (0, 1):
         for member, morning, evening in (
-            (controller, rooms[0], rooms[1]),
-            (controller2, rooms[2], rooms[3]),
-            (gestionnaire, rooms[0], rooms[2]),
+            (controller, room_list[0], room_list[1]),
+            (controller2, room_list[2], room_list[3]),
+            (gestionnaire, room_list[0], room_list[2]),
         ):
             assert member.id is not None
             db.add(
@@ -246,17 +268,11 @@ def seed(db: Session, today: datetime | None = None) -> models.Event:
         ("Montage des stands dès 7h", AnnonceTarget.EXPOSANTS),
         ("Briefing contrôleurs à 8h30, Salle 1", AnnonceTarget.CONTROLLEURS),
     ):
-        db.add(
-            models.Annonce(
-                event_id=event.id,
-                title=title,
-                description=title + ".",
-                target=target,
-                created_by_id=president.id,
-            )
+        annonces.create_annonce(
+            ctx, event_id=event.id, title=title, description=title + ".", target=target
         )
 
-    first = sessions[0]
+    first = programme[0]
     assert first.id is not None
     assert participant.id is not None
     db.add(
@@ -324,7 +340,8 @@ if __name__ == "__main__":
     from app.db import make_engine, make_session_factory
     from app.settings import load_settings
 
-    engine = make_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
-        seed(session)
+        seed(session, settings)
     print_logins()

@@ -39,7 +39,7 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     settings = _settings()
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as db:
-        seed.seed(db)
+        seed.seed(db, settings)
     engine.dispose()
     seed.print_logins()
     return 0
@@ -105,6 +105,65 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     return _with_db(action)
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    import models
+    from resolvers.users import INVITATION_DAYS, issue_invitation
+
+    def action(db: object) -> None:
+        token = issue_invitation(db, email=args.email, now=models.utcnow())  # type: ignore[arg-type]
+        print(token)
+        print(
+            f"Invitation for {args.email.strip().lower()}, valid {INVITATION_DAYS} days: "
+            "send it to them; they set a password with the setPasswordWithToken mutation.",
+            file=sys.stderr,
+        )
+
+    return _with_db(action)
+
+
+def _event_pk(value: str) -> int:
+    from resolvers.ids import decode
+
+    return int(value) if value.isdigit() else decode("Event", value)
+
+
+def cmd_import_members(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    import models
+    from app.context import Context
+    from resolvers.errors import NotFoundError
+    from resolvers.loaders import Loaders
+    from resolvers.members import import_members
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"agora: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    settings = _settings()
+
+    def action(db: object) -> None:
+        event = db.get(models.Event, _event_pk(args.event))  # type: ignore[attr-defined]
+        if event is None:
+            raise NotFoundError(f"No event has the id {args.event}.")
+        ctx = Context(db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db))  # type: ignore[arg-type]
+        with tqdm(desc="Importing", unit="row", file=sys.stderr) as bar:
+
+            def on_total(total: int) -> None:
+                bar.total = total
+                bar.refresh()
+
+            report = import_members(
+                ctx, event=event, data=data, progress=bar.update, on_total=on_total
+            )
+        print(f"{report.created} created, {report.updated} updated, {len(report.errors)} refused.")
+        for line, message in report.errors:
+            print(f"line {line}: {message}")
+
+    return _with_db(action)
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema import schema
 
@@ -155,6 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("--email", required=True)
     password.add_argument("--password", required=True)
     password.set_defaults(func=cmd_set_password)
+
+    invite = sub.add_parser(
+        "invite", help="print a one-time token with which a user sets a password (7 days)"
+    )
+    invite.add_argument("--email", required=True)
+    invite.set_defaults(func=cmd_invite)
+
+    imports = sub.add_parser(
+        "import-members", help="add or update an event's members from a CSV file"
+    )
+    imports.add_argument("event", help="the event's id (global id, or the number)")
+    imports.add_argument("file", help="CSV with header email,full_name,role[,company]")
+    imports.set_defaults(func=cmd_import_members)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", default=str(DEFAULT_SCHEMA_PATH))

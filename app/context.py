@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,10 @@ class Context:
     loaders: Loaders
     token: str | None = None
     request: Any = None
+    # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
+    connection_params: dict[str, Any] | None = None
+    # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
+    db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
 
@@ -47,11 +52,20 @@ class Context:
         self._viewer = Viewer(user=user, db=self.db)
         self._viewer_loaded = True
 
+    def _bearer(self) -> str | None:
+        if self.token is not None:
+            return self.token
+        params = self.connection_params or {}
+        value = params.get("Authorization") or params.get("authorization") or ""
+        scheme, _, token = str(value).partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
     def _load_viewer(self) -> Viewer | None:
-        if self.token is None:
+        token = self._bearer()
+        if token is None:
             return None
         try:
-            user_id = security.read_access_token(self.settings, self.token)
+            user_id = security.read_access_token(self.settings, token)
         except security.InvalidToken as exc:
             raise UnauthenticatedError(str(exc)) from exc
         user = self.db.get(models.User, user_id)

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from app.db import make_engine, make_session_factory
+from app.files import routes as file_routes
 from app.graphql import AgoraGraphQL
 from app.settings import Settings, load_settings
 from schema import schema
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *file_routes(settings, sessions),
         ],
         lifespan=lifespan,
     )

@@ -32,6 +32,8 @@ class Settings:
     entry_window_minutes: int
     # The most scans one syncScans call may carry.
     max_sync_batch: int
+    # How often a live subscription looks for news in the database (shared by all workers).
+    live_poll_seconds: float
     # Browser origins allowed to open GraphQL subscriptions / call the API cross-origin.
     allowed_origins: tuple[str, ...]
 
@@ -86,5 +88,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         entry_window_minutes=int(environ.get("AGORA_ENTRY_WINDOW_MINUTES", "15")),
         max_sync_batch=int(environ.get("AGORA_MAX_SYNC_BATCH", "500")),
+        live_poll_seconds=float(environ.get("AGORA_LIVE_POLL_SECONDS", "1.0")),
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
     )

@@ -7,9 +7,12 @@ or, for operations, what `subject=` finds from the arguments.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol
 
+import anyio.to_thread
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
@@ -53,24 +56,52 @@ class AllowExtension(FieldExtension):
         self.find_subject = find_subject
         self.message = f"Only {describe(rules)} may do this."
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
+    def check(self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]) -> None:
         ctx = info.context
         viewer = ctx.viewer
         if viewer is None:
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, ctx.now):
-            raise ForbiddenError(f"{self.message[:-1]} (`{info.field_name}`).")
+            raise ForbiddenError(f"{self.message[:-1]} ({info.path.typename}.{info.field_name}).")
+
+    def _check_and_release(
+        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]
+    ) -> None:
+        ctx = info.context
+        with ctx.db_lock:
+            try:
+                self.check(source, info, kwargs)
+            finally:
+                ctx.db.commit()
+
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        self.check(source, info, kwargs)
         return next_(source, info, **kwargs)
 
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        # Subscriptions: the check reads the database through the synchronous session, in a
+        # thread; its read transaction ends there, so a long-lived stream holds no lock.
+        await anyio.to_thread.run_sync(partial(self._check_and_release, source, info, kwargs))
+        result = next_(source, info, **kwargs)
+        return result if inspect.isasyncgen(result) else await result
 
-def allowed(*rules: Allow, subject: SubjectFinder | None = None, **field_kwargs: Any) -> Any:
-    """A strawberry.field guarded by these @allow rules (granted when any one matches)."""
+
+def allowed(
+    *rules: Allow,
+    subject: SubjectFinder | None = None,
+    subscription: bool = False,
+    **field_kwargs: Any,
+) -> Any:
+    """A strawberry.field (or subscription) guarded by these @allow rules (any one grants)."""
     directives = [AllowDirective(role=r.role, when=r.when) for r in rules]
     extension = AllowExtension(rules, subject or _parent_subject)
-    return strawberry.field(directives=directives, extensions=[extension], **field_kwargs)
+    make = strawberry.subscription if subscription else strawberry.field
+    return make(directives=directives, extensions=[extension], **field_kwargs)
 
 
 def rules_of(field: Any) -> tuple[Allow, ...]:

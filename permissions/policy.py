@@ -51,8 +51,10 @@ def holds_role(viewer: Viewer, role: Role, event_id: int | None) -> bool:
     if event_id is None:
         # Objects outside any event (the viewer's own user, reached through `me`).
         return role == Role.MEMBER
-    held = viewer.role_in(event_id)
-    return held is not None and (role == Role.MEMBER or held == role)
+    if role == Role.MEMBER:
+        # The president and admins belong to the event too (an organizer edits its own annonces).
+        return viewer.belongs_to(event_id)
+    return viewer.role_in(event_id) == role
 
 
 def is_self(viewer: Viewer, subject: Subject) -> bool:

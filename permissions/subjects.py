@@ -117,3 +117,14 @@ def scan_batch(rules: tuple[Allow, ...]) -> SubjectFinder:
         return refused
 
     return find
+
+
+def no_event(_ctx: Any, _source: Any, _kwargs: dict[str, Any]) -> Subject:
+    """Operations outside any event (creating one): only platform-wide roles can match."""
+    return Subject(event_id=None)
+
+
+EVENT_ID_ARG = by_id("Event", models.Event, arg("id"), event_subject)
+INPUT_ROOM_ARG = by_id("Room", models.Room, lambda kwargs: kwargs["input"].room_id, room_subject)
+SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), session_subject)
+ANNONCE_ARG = by_id("Annonce", models.Annonce, arg("id"), annonce_subject)

@@ -1,4 +1,4 @@
-"""Annonces: what each viewer reads, and (later) writing them."""
+"""Annonces: what each viewer reads; writing, changing and deleting them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import models
 from models import AnnonceTarget, Role
+from resolvers.text import required_text
+from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -31,3 +33,51 @@ def list_for_viewer(ctx: Context, event: models.Event) -> list[models.Annonce]:
     annonces = ctx.loaders.annonces_by_event_id.load(event.id)
     targets = targets_for(ctx, event.id)
     return annonces if targets is None else [a for a in annonces if a.target in targets]
+
+
+def create_annonce(
+    ctx: Context, *, event_id: int, title: str, description: str, target: AnnonceTarget
+) -> models.Annonce:
+    """Publish an annonce to the members of an event with the target role."""
+    event = visible_event(ctx, event_id)
+    assert event.id is not None
+    annonce = models.Annonce(
+        event_id=event.id,
+        title=required_text(title, "The title", 200),
+        description=required_text(description, "The description", 20_000),
+        target=target,
+        created_by_id=ctx.require_viewer().user_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    ctx.db.add(annonce)
+    ctx.commit()
+    return annonce
+
+
+def update_annonce(
+    ctx: Context,
+    *,
+    annonce_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    target: AnnonceTarget | None = None,
+) -> models.Annonce:
+    """Change what is given (only the author may: the operation's @allow)."""
+    annonce = visible_in_event(ctx, models.Annonce, annonce_id, "annonce")
+    if title is not None:
+        annonce.title = required_text(title, "The title", 200)
+    if description is not None:
+        annonce.description = required_text(description, "The description", 20_000)
+    if target is not None:
+        annonce.target = target
+    annonce.updated_at = ctx.now
+    ctx.commit()
+    return annonce
+
+
+def delete_annonce(ctx: Context, *, annonce_id: int) -> bool:
+    annonce = visible_in_event(ctx, models.Annonce, annonce_id, "annonce")
+    ctx.db.delete(annonce)
+    ctx.commit()
+    return True

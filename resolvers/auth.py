@@ -108,3 +108,22 @@ def logout(ctx: Context, *, refresh_token: str) -> bool:
 def validate_password(password: str) -> None:
     if len(password) < 8:
         raise BadUserInputError("A password needs at least 8 characters.")
+
+
+def set_password_with_token(ctx: Context, *, token: str, password: str) -> TokenPair:
+    """Spend an invitation (or reset) token: set the password and log the user in."""
+    stmt = select(models.User).where(models.User.password_token_hash == security.digest(token))
+    user = ctx.db.exec(stmt.with_for_update()).first()
+    expires_at = user.password_token_expires_at if user is not None else None
+    if user is None or expires_at is None or expires_at <= ctx.now:
+        raise UnauthenticatedError(
+            "This invitation is not valid or has expired; ask the organizers for a new one."
+        )
+    validate_password(password)
+    user.password_hash = security.hash_password(password)
+    user.password_token_hash = None
+    user.password_token_expires_at = None
+    pair = _issue_pair(ctx, user, family=secrets.token_hex(16))
+    ctx.commit()
+    ctx.act_as(user)
+    return pair

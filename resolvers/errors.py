@@ -10,6 +10,12 @@ class AgoraError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def extensions(self) -> dict[str, str]:
+        # graphql-core copies an original error's `extensions` onto the GraphQL error, on every
+        # transport (HTTP results and subscription streams alike).
+        return {"code": self.code}
+
 
 class UnauthenticatedError(AgoraError):
     code = "UNAUTHENTICATED"

@@ -1,12 +1,19 @@
-"""Events: listing and reading what the viewer belongs to."""
+"""Events: listing what the viewer belongs to, creating and changing them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import col, or_, select
 
 import models
+from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.text import optional_text, required_text
+from resolvers.users import create_user, find_by_email, validate_email
+from resolvers.visibility import visible_event
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -22,3 +29,87 @@ def list_events(ctx: Context) -> list[models.Event]:
             or_(col(models.Event.id).in_(member_of), models.Event.president_id == viewer.user_id)
         )
     return list(ctx.db.exec(stmt))
+
+
+@dataclass(frozen=True)
+class EventValues:
+    """What createEvent and updateEvent receive (president_email None: leave it as it is)."""
+
+    name: str
+    description: str | None
+    location: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str | None
+    president_email: str | None = None
+
+
+def _validated(values: EventValues) -> dict[str, Any]:
+    if values.starts_at.tzinfo is None or values.ends_at.tzinfo is None:
+        raise BadUserInputError("Give the event's dates with a time zone offset.")
+    if values.ends_at <= values.starts_at:
+        raise BadUserInputError("An event must end after it starts.")
+    tz = (values.timezone or "UTC").strip()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadUserInputError(
+            f"{tz!r} is not a time zone; use an IANA name such as Europe/Paris."
+        ) from exc
+    return {
+        "name": required_text(values.name, "The event's name", 200),
+        "description": optional_text(values.description, "The description"),
+        "location": optional_text(values.location, "The location", 300),
+        "starts_at": values.starts_at.astimezone(UTC),
+        "ends_at": values.ends_at.astimezone(UTC),
+        "timezone": tz,
+    }
+
+
+def _president(ctx: Context, email: str) -> models.User:
+    """The user with this email, created without a password (an invitation sets it) if new."""
+    user = find_by_email(ctx.db, email)
+    if user is not None:
+        return user
+    email = validate_email(email)
+    return create_user(ctx.db, email=email, full_name=email.split("@")[0])
+
+
+def create_event(ctx: Context, *, values: EventValues) -> models.Event:
+    """Create an event and name its president."""
+    fields = _validated(values)
+    event = models.Event(**fields)
+    if values.president_email:
+        event.president_id = _president(ctx, values.president_email).id
+    ctx.db.add(event)
+    ctx.commit()
+    return event
+
+
+def update_event(ctx: Context, *, event_id: int, values: EventValues) -> models.Event:
+    """Change an event; its sessions must still lie within its dates."""
+    event = visible_event(ctx, event_id)
+    fields = _validated(values)
+    outside = ctx.db.exec(
+        select(models.EventSession)
+        .where(
+            models.EventSession.event_id == event_id,
+            or_(
+                col(models.EventSession.starts_at) < fields["starts_at"],
+                col(models.EventSession.ends_at) > fields["ends_at"],
+            ),
+        )
+        .order_by(col(models.EventSession.starts_at))
+    ).first()
+    if outside is not None:
+        raise ConflictError(
+            f"The session “{outside.title}” would fall outside the event's new dates; move it first."
+        )
+    president_id = event.president_id
+    if values.president_email:
+        president_id = _president(ctx, values.president_email).id
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.president_id = president_id
+    ctx.commit()
+    return event

@@ -210,6 +210,10 @@ class Loaders:
             list,
             [(E, lambda e: e.id)],
         )
+        SA = models.SessionAccess
+        self.accesses_by_session_id: BatchLoader[int, list[models.SessionAccess]] = BatchLoader(
+            db, _grouped(SA, "session_id", SA.id), list, [(S, lambda s: s.id)]
+        )
         self.badge_by_member_id: BatchLoader[int, models.Badge | None] = BatchLoader(
             db, _latest_badges, _none, [(M, lambda m: m.id)]
         )

@@ -1,15 +1,23 @@
-"""Members of events: reading them (adding and importing come with the programme work)."""
+"""Members of events: reading, adding and importing them; their badges."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, or_, select
 
 import models
 from models import Role
-from resolvers.errors import BadUserInputError
+from resolvers.badges import issue_badge
+from resolvers.errors import AgoraError, BadUserInputError, ConflictError, NotFoundError
 from resolvers.pagination import Page, SortKey, paginate
+from resolvers.text import optional_text, required_text
+from resolvers.users import create_user, find_by_email, validate_email
+from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -71,3 +79,209 @@ def list_members(
         first=first,
         after=after,
     )
+
+
+@dataclass(frozen=True)
+class MemberValues:
+    email: str
+    full_name: str
+    role: Role | str
+    company: str | None = ""
+
+
+def event_role(value: Role | str) -> Role:
+    """One of the four roles a member holds; BAD_USER_INPUT for anything else."""
+    names = ", ".join(r.value for r in models.EVENT_ROLES)
+    try:
+        role = Role(str(value).strip().upper())
+    except ValueError:
+        raise BadUserInputError(f"{value!r} is not a member role; use one of {names}.") from None
+    if role not in models.EVENT_ROLES:
+        raise BadUserInputError(f"{role.value} is not a member role; use one of {names}.")
+    return role
+
+
+def _checked(values: MemberValues) -> tuple[str, str, Role, str]:
+    return (
+        validate_email(values.email),
+        required_text(values.full_name, "The member's name", 200),
+        event_role(values.role),
+        optional_text(values.company, "The company", 200),
+    )
+
+
+def add_member(ctx: Context, *, event_id: int, values: MemberValues) -> models.Member:
+    """Add a member (creating the user, without a password, if the email is new) with a badge."""
+    event = visible_event(ctx, event_id)
+    email, full_name, role, company = _checked(values)
+    user = find_by_email(ctx.db, email)
+    if user is not None:
+        existing = ctx.db.exec(
+            select(models.Member).where(
+                models.Member.event_id == event.id, models.Member.user_id == user.id
+            )
+        ).first()
+        if existing is not None:
+            raise ConflictError(f"{email} is already a member of this event ({existing.role}).")
+    member = _new_member(ctx, event, user, email, full_name, role, company)
+    ctx.commit()
+    return member
+
+
+def _new_member(
+    ctx: Context,
+    event: models.Event,
+    user: models.User | None,
+    email: str,
+    full_name: str,
+    role: Role,
+    company: str,
+) -> models.Member:
+    if user is None:
+        user = create_user(ctx.db, email=email, full_name=full_name)
+    assert event.id is not None
+    assert user.id is not None
+    member = models.Member(event_id=event.id, user_id=user.id, role=role, company=company)
+    ctx.db.add(member)
+    ctx.db.flush()
+    issue_badge(ctx.db, member)
+    return member
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+REQUIRED_COLUMNS = ("email", "full_name", "role")
+ALL_COLUMNS = (*REQUIRED_COLUMNS, "company")
+
+
+def _rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV with the header email,full_name,role[,company]."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadUserInputError("The file is not UTF-8 text; save the CSV as UTF-8.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in ALL_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise BadUserInputError(
+            "The first line must be the header email,full_name,role[,company] "
+            f"(found {','.join(header) or 'nothing'})."
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                rows.append(
+                    (line, {"__error__": f"expected {len(header)} columns, found {len(cells)}"})
+                )
+                continue
+            rows.append((line, dict(zip(header, cells, strict=True))))
+    except csv.Error as exc:
+        raise BadUserInputError(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
+    return rows
+
+
+def import_members(
+    ctx: Context,
+    *,
+    event: models.Event,
+    data: bytes,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Add or update the members of a CSV file. Bad rows are reported by line; good rows are kept.
+
+    Importing the same file again changes nothing: a row matching a member already there
+    counts as updated only when its name, company or role differ. The caller finds the event
+    (the API among the viewer's events, the CLI by id).
+    """
+    rows = _rows(data)
+    if on_total is not None:
+        on_total(len(rows))
+    report = ImportReport()
+    members = {
+        m.user_id: m
+        for m in ctx.db.exec(select(models.Member).where(models.Member.event_id == event.id))
+    }
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            if "__error__" in row:
+                raise BadUserInputError(row["__error__"].capitalize() + ".")
+            values = MemberValues(
+                email=row["email"],
+                full_name=row["full_name"],
+                role=row["role"],
+                company=row.get("company", ""),
+            )
+            email, full_name, role, company = _checked(values)
+            if email in first_line:
+                raise BadUserInputError(f"{email} is already on line {first_line[email]}.")
+            first_line[email] = line
+            user = find_by_email(ctx.db, email)
+            member = members.get(user.id) if user is not None and user.id is not None else None
+            if member is None:
+                if user is not None:
+                    # The file names the person: the same file imported again finds nothing to change.
+                    user.full_name = full_name
+                member = _new_member(ctx, event, user, email, full_name, role, company)
+                members[member.user_id] = member
+                report.created += 1
+            elif _update(ctx, member, full_name, role, company):
+                report.updated += 1
+        except AgoraError as exc:
+            report.errors.append((line, exc.message))
+        if progress is not None:
+            progress(1)
+    ctx.commit()
+    return report
+
+
+def _update(ctx: Context, member: models.Member, full_name: str, role: Role, company: str) -> bool:
+    user = ctx.db.get(models.User, member.user_id)
+    assert user is not None
+    changed = (user.full_name, member.role, member.company) != (full_name, role, company)
+    user.full_name, member.role, member.company = full_name, role, company
+    return changed
+
+
+def current_badge(ctx: Context, member: models.Member) -> models.Badge | None:
+    return ctx.db.exec(
+        select(models.Badge)
+        .where(models.Badge.member_id == member.id)
+        .order_by(col(models.Badge.id).desc())
+    ).first()
+
+
+def revoke_badge(ctx: Context, *, member_id: int) -> models.Member:
+    """Revoke the member's badge: doors refuse its code from now on."""
+    member = visible_in_event(ctx, models.Member, member_id, "member")
+    badge = current_badge(ctx, member)
+    if badge is None:
+        raise NotFoundError("This member has no badge; reissue one.")
+    if badge.revoked_at is not None:
+        raise ConflictError("This member's badge is already revoked; reissue one.")
+    badge.revoked_at = ctx.now
+    ctx.commit()
+    return member
+
+
+def reissue_badge(ctx: Context, *, member_id: int) -> models.Member:
+    """Give the member a new badge code; the old one is revoked and refused at doors."""
+    member = visible_in_event(ctx, models.Member, member_id, "member")
+    badge = current_badge(ctx, member)
+    if badge is not None and badge.revoked_at is None:
+        badge.revoked_at = ctx.now
+    issue_badge(ctx.db, member)
+    ctx.commit()
+    return member

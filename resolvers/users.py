@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import Session, select
 
 import models
@@ -50,3 +52,17 @@ def set_password(db: Session, *, email: str, password: str) -> models.User:
     validate_password(password)
     user.password_hash = security.hash_password(password)
     return user
+
+
+INVITATION_DAYS = 7
+
+
+def issue_invitation(db: Session, *, email: str, now: datetime) -> str:
+    """A fresh one-time token that lets the user set a password (any earlier one stops working)."""
+    user = find_by_email(db, email)
+    if user is None:
+        raise NotFoundError(f"No user has the email {normalize_email(email)}.")
+    token = security.new_secret()
+    user.password_token_hash = security.digest(token)
+    user.password_token_expires_at = now + timedelta(days=INVITATION_DAYS)
+    return token

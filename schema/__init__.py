@@ -9,8 +9,10 @@ from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
+from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
 from schema.scans import ScanningMutation
+from schema.subscriptions import Subscription
 
 
 @strawberry.type(description="What can be read.")
@@ -19,7 +21,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation, ScanningMutation):
+class Mutation(AuthMutation, ProgrammeMutation, ScanningMutation):
     pass
 
 
@@ -40,6 +42,7 @@ class AgoraSchema(strawberry.Schema):
 schema = AgoraSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),

@@ -43,6 +43,14 @@ class AuthMutation:
         return AuthPayload.from_pair(auth.refresh(info.context, refresh_token=refresh_token))
 
     @strawberry.mutation(
+        description="Set a password with an invitation or reset token (from `agora invite`), and log in."
+    )
+    def set_password_with_token(self, info: Info, token: str, password: str) -> AuthPayload:
+        return AuthPayload.from_pair(
+            auth.set_password_with_token(info.context, token=token, password=password)
+        )
+
+    @strawberry.mutation(
         description="Revoke the login chain of this refresh token. False when it was already invalid."
     )
     def logout(self, info: Info, refresh_token: str) -> bool:

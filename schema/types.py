@@ -314,6 +314,23 @@ class Session(Node):
     def youtube_live_url(self) -> str | None:
         return self.model.youtube_live_url
 
+    @allowed(
+        *EVENT_STAFF,
+        description="Members' marked accesses (paid ateliers), optionally of one status.",
+    )
+    def access_list(
+        self, info: Info, payment_status: PaymentStatus | None = None
+    ) -> list[SessionAccess] | None:
+        assert self.model.id is not None
+        rows = info.context.loaders.accesses_by_session_id.load(self.model.id)
+        result = []
+        for access in rows:
+            if payment_status is None or access.payment_status == payment_status:
+                member = info.context.loaders.member_by_id.load(access.member_id)
+                assert member is not None
+                result.append(SessionAccess.for_member(self.model, member, access))
+        return result
+
     @strawberry.field(
         description="The viewer's access to this session (null when the viewer holds no membership)."
     )

@@ -58,6 +58,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             "AGORA_DATA_DIR": str(data_dir),
             "DATABASE_URL": database_url,
             "AGORA_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "AGORA_LIVE_POLL_SECONDS": "0.05",
         }
     )
 

@@ -17,9 +17,15 @@ from resolvers.badges import new_code
 from resolvers.ids import encode
 
 PASSWORD = "correct horse battery"
-# Hashing is slow on purpose; hash the shared test password once.
-_PASSWORD_HASH = security.hash_password(PASSWORD)
 _seq = itertools.count(1)
+_password_hashes: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    # argon2 takes about half a second by design: hash each test password once per run.
+    if password not in _password_hashes:
+        _password_hashes[password] = security.hash_password(password)
+    return _password_hashes[password]
 
 
 def gid(type_name: str, row: Any) -> str:
@@ -51,9 +57,7 @@ class Factory:
             models.User(
                 email=email or f"user{n}@example.org",
                 full_name=name or f"User {n}",
-                password_hash=_PASSWORD_HASH
-                if password == PASSWORD
-                else security.hash_password(password),
+                password_hash=_password_hash(password),
                 is_admin=admin,
             )
         )

@@ -10,6 +10,8 @@ true or false for that persona and that object), independent of the server's pol
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -124,7 +126,8 @@ def expected_allowed(persona: Persona, rules: list[tuple[Role, Condition]], targ
         elif role == Role.ORGANIZER:
             holds = persona.president
         elif role == Role.MEMBER:
-            holds = persona.role is not None
+            # Anyone who belongs to the event: its members, its president, admins.
+            holds = persona.role is not None or persona.president or persona.admin
         else:
             holds = persona.role == role
         condition = {
@@ -145,6 +148,7 @@ class Probe:
     query: str
     variables: Callable[[World], dict[str, Any]]
     target: Target
+    subscription: bool = False
 
 
 def node_probe(
@@ -200,6 +204,12 @@ PROBES: dict[str, Probe] = {
         lambda w: {"v": gid("Visit", w.visit)},
         Target(owner="exposant_scanner"),
     ),
+    "Subscription.annoncePublished": Probe(
+        "subscription($id: ID!) { annoncePublished(eventId: $id) { id } }",
+        lambda w: {"id": gid("Event", w.event)},
+        EVENT,
+        subscription=True,
+    ),
 }
 
 
@@ -237,14 +247,52 @@ def _refused(body: dict[str, Any]) -> bool:
     return "FORBIDDEN" in error_codes(body)
 
 
+_pool = ThreadPoolExecutor(max_workers=1)
+# A subscription's @allow is checked before its stream starts: a refusal arrives at once.
+SUBSCRIPTION_VERDICT_SECONDS = 0.5
+
+
+def _subscribe(
+    client: Any, query: str, variables: dict[str, Any], token: str | None
+) -> dict[str, Any]:
+    """The body-like outcome of starting a subscription: its errors, or none if it runs."""
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {
+                "type": "connection_init",
+                "payload": {"Authorization": f"Bearer {token}"} if token else {},
+            }
+        )
+        assert _pool.submit(ws.receive_json).result(timeout=10)["type"] == "connection_ack"
+        ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
+        )
+        try:
+            message = _pool.submit(ws.receive_json).result(timeout=SUBSCRIPTION_VERDICT_SECONDS)
+        except FutureTimeout:
+            return {"data": None}
+        finally:
+            ws.send_json({"id": "1", "type": "complete"})
+    errors = (
+        message["payload"] if message["type"] == "error" else message["payload"].get("errors", [])
+    )
+    return {"errors": errors} if errors else {"data": message["payload"]}
+
+
+def _ask(gql: Any, client: Any, probe: Probe, world: World, token: str | None) -> dict[str, Any]:
+    if probe.subscription:
+        return _subscribe(client, probe.query, probe.variables(world), token)
+    return gql(probe.query, probe.variables(world), token=token)
+
+
 @pytest.mark.parametrize(("key", "persona"), _cases())
-def test_allow_is_enforced_exactly(gql, factory, key, persona):
+def test_allow_is_enforced_exactly(gql, client, factory, key, persona):
     # given
     world = build_world(factory)
     probe = PROBES[key]
     rules = ALLOW_FIELDS[key]
     # when
-    body = gql(probe.query, probe.variables(world), token=factory.token(world.users[persona.name]))
+    body = _ask(gql, client, probe, world, factory.token(world.users[persona.name]))
     # then
     if expected_allowed(persona, rules, probe.target):
         assert not _refused(body), f"{persona.name} should be allowed {key}: {body}"
@@ -257,9 +305,9 @@ def test_allow_is_enforced_exactly(gql, factory, key, persona):
 
 
 @pytest.mark.parametrize("key", sorted(PROBES))
-def test_anonymous_is_unauthenticated(gql, factory, key):
+def test_anonymous_is_unauthenticated(gql, client, factory, key):
     world = build_world(factory)
     probe = PROBES[key]
-    body = gql(probe.query, probe.variables(world))
+    body = _ask(gql, client, probe, world, None)
     assert error_codes(body)
     assert set(error_codes(body)) == {"UNAUTHENTICATED"}

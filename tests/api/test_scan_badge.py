@@ -404,7 +404,7 @@ def test_only_the_rooms_controller_now_or_organizers_may_scan(gql, factory, db, 
     assert error_codes(body) == ["FORBIDDEN"]
     assert body["errors"][0]["message"] == (
         "Only admins, the event's organizer or badge controllers assigned to this room now "
-        "may do this (`scanBadge`)."
+        "may do this (Mutation.scanBadge)."
     )
     assert body["data"] is None
     assert _log(db) == []
@@ -633,3 +633,26 @@ def test_device_time_without_offset_is_bad_input(gql, factory, db):
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["message"].startswith("scannedAt needs a time zone offset")
     assert _log(db) == []
+
+
+def test_reissued_badge_opens_the_door_and_the_old_one_no_longer(gql, factory, db):
+    # given: the gestionnaire reissues a participant's badge through the API
+    door = _door(factory)
+    participant = factory.member(door.event, Role.PARTICIPANT)
+    old = factory.badge(participant).code
+    gestionnaire = factory.member(door.event, Role.GESTIONNAIRE_DES_SALLES)
+    staff_token = factory.token(db.get(models.User, gestionnaire.user_id))
+    gql.ok(
+        "mutation($m: ID!) { reissueBadge(memberId: $m) { id } }",
+        {"m": gid("Member", participant)},
+        staff_token,
+    )
+    db.expire_all()
+    new = factory.badge(participant).code
+    # when
+    with_old = _scan(gql, door, old)["data"]["scanBadge"]
+    with_new = _scan(gql, door, new)["data"]["scanBadge"]
+    # then
+    assert (with_old["status"], with_old["reason"]) == ("DENIED", "REVOKED_BADGE")
+    assert (with_new["status"], with_new["reason"]) == ("GRANTED", None)
+    assert [r.status for r in _log(db)] == ["DENIED", "GRANTED"]

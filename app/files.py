@@ -1,0 +1,93 @@
+"""Plain HTTP routes beside GraphQL: downloads of stored files and the programme's iCalendar feed.
+
+Both need an access token, as `Authorization: Bearer <token>` or, for calendar apps that cannot
+send headers, as `?token=<token>`. No token or a bad one: 401. Unknown ids, and objects of
+events the viewer does not belong to: 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+import models
+from app.context import Context
+from app.graphql import bearer_token
+from app.settings import Settings
+from resolvers import calendar, files
+from resolvers.errors import AgoraError, UnauthenticatedError
+from resolvers.ids import decode
+from resolvers.loaders import Loaders
+
+T = TypeVar("T")
+STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
+
+
+def _run(
+    request: Request,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    use_case: Callable[[Context], Response],
+    *,
+    token_in_query: bool = False,
+) -> Response:
+    token = bearer_token(request.headers)
+    if token is None and token_in_query:
+        token = request.query_params.get("token") or None
+    with sessions() as db:
+        ctx = Context(
+            db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db), token=token
+        )
+        try:
+            ctx.require_viewer()
+            return use_case(ctx)
+        except AgoraError as exc:
+            status = STATUS.get(exc.code, 400)
+            headers = (
+                {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthenticatedError) else None
+            )
+            return JSONResponse(
+                {"error": {"code": exc.code, "message": exc.message}}, status, headers=headers
+            )
+
+
+def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
+    # Sync endpoints: Starlette runs them in its thread pool, beside the sync database driver.
+    def download(request: Request) -> Response:
+        def use_case(ctx: Context) -> Response:
+            stored, path = files.downloadable(
+                ctx, file_id=decode("File", request.path_params["file_id"])
+            )
+            return FileResponse(
+                path,
+                media_type=stored.content_type,
+                filename=stored.filename,
+                content_disposition_type="inline",
+                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private"},
+            )
+
+        return _run(request, settings, sessions, use_case)
+
+    def programme_ics(request: Request) -> Response:
+        def use_case(ctx: Context) -> Response:
+            body = calendar.programme_ics(
+                ctx, event_id=decode("Event", request.path_params["event_id"])
+            )
+            return Response(
+                body,
+                media_type="text/calendar; charset=utf-8",
+                headers={"Content-Disposition": 'inline; filename="programme.ics"'},
+            )
+
+        return _run(request, settings, sessions, use_case, token_in_query=True)
+
+    return [
+        Route("/files/{file_id}", download, methods=["GET"]),
+        Route("/events/{event_id}/programme.ics", programme_ics, methods=["GET"]),
+    ]
