@@ -19,7 +19,8 @@ import models
 from app.context import Context
 from app.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
-from resolvers import annonces, events, members, rooms, sessions, staff
+from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
+from resolvers.ids import encode
 from resolvers.loaders import Loaders
 from resolvers.users import create_user, find_by_email
 
@@ -271,47 +272,33 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
         )
     )
 
-    # A little door and stand activity, so stats have something to show.
-    for i, visitor in enumerate(visitors[:12]):
-        assert visitor.id is not None
-        assert exposant.id is not None
-        db.add(
-            models.RoomAccess(
-                event_id=event.id,
-                room_id=first.room_id,
-                session_id=first.id,
-                member_id=visitor.id,
-                code=f"AGB-DEMO-VISITEUR-{i + 1:02d}",
-                controller_id=controller.id,
-                scanned_by_id=controller.user_id,
-                status=models.ScanStatus.GRANTED,
-                scanned_at=first.starts_at + timedelta(minutes=i),
-            )
-        )
-        visitor.checked_in_at = first.starts_at + timedelta(minutes=i)
-        if i % 2 == 0:
-            db.add(
-                models.Visit(
-                    event_id=event.id,
-                    exposant_id=exposant.id,
-                    participant_id=visitor.id,
-                    scanned_at=first.starts_at + timedelta(hours=1, minutes=i),
-                    note="Intéressé par une démo",
-                )
-            )
-    db.add(
-        models.RoomAccess(
-            event_id=event.id,
-            room_id=first.room_id,
-            member_id=None,
-            code="AGB-INCONNU",
-            controller_id=controller.id,
-            scanned_by_id=controller.user_id,
-            status=models.ScanStatus.DENIED,
-            reason=models.DenyReason.UNKNOWN_BADGE,
-            scanned_at=first.starts_at,
-        )
+    # A little door and stand activity, so stats have something to show: through the same
+    # use cases as the scanner apps, each as of its own moment.
+    def scanning_as(member: models.Member, moment: datetime) -> Context:
+        user = db.get(models.User, member.user_id)
+        assert user is not None
+        ctx = _acting_as(db, settings, user)
+        ctx.now = moment
+        return ctx
+
+    door = encode("Room", first.room_id)
+    scanning.scan_badge(
+        scanning_as(controller, first.starts_at),
+        request=scanning.ScanRequest(room_id=door, code="AGB-INCONNU", client_scan_id="seed-0"),
     )
+    for i, _visitor in enumerate(visitors[:12]):
+        code = f"AGB-DEMO-VISITEUR-{i + 1:02d}"
+        scanning.scan_badge(
+            scanning_as(controller, first.starts_at + timedelta(minutes=i)),
+            request=scanning.ScanRequest(room_id=door, code=code, client_scan_id=f"seed-{i + 1}"),
+        )
+        if i % 2 == 0:
+            visits.scan_visitor(
+                scanning_as(exposant, first.starts_at + timedelta(hours=1, minutes=i)),
+                event_id=event.id,
+                code=code,
+                note="Intéressé par une démo",
+            )
     db.commit()
     return event
 

@@ -38,6 +38,9 @@ class Subject:
     author_member_id: int | None = None
     # The member whose data it is, for SCANNED_BY_ME.
     member_id: int | None = None
+    # When the object is judged as of another moment than the request (an offline scan synced
+    # later is judged as of when it was made).
+    at: datetime | None = None
 
 
 def holds_role(viewer: Viewer, role: Role, event_id: int | None) -> bool:
@@ -108,6 +111,8 @@ def condition_holds(viewer: Viewer, when: Condition, subject: Subject, at: datet
 
 def permits(viewer: Viewer, rules: Iterable[Allow], subject: Subject, at: datetime) -> bool:
     """True when any one rule matches: its role is held and its condition holds, at `at`."""
+    if subject.at is not None:
+        at = subject.at
     return any(
         holds_role(viewer, rule.role, subject.event_id)
         and condition_holds(viewer, rule.when, subject, at)

@@ -8,11 +8,13 @@ stays in the session's identity map, so the resolver's own `db.get` costs no sec
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import models
 from permissions.fields import SubjectFinder
-from permissions.policy import Subject
+from permissions.policy import Allow, Subject, permits
+from resolvers.errors import BadUserInputError, NotFoundError
 from resolvers.ids import decode
 from resolvers.visibility import visible_event, visible_in_event
 
@@ -105,6 +107,48 @@ EVENT_ARG = by_id("Event", models.Event, arg("event_id"), event_subject)
 ROOM_ARG = by_id("Room", models.Room, arg("id"), room_subject)
 SESSION_ARG = by_id("Session", models.EventSession, arg("id"), session_subject)
 MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
+
+
+VISIT_ARG = by_id("Visit", models.Visit, arg("visit_id"), visit_subject)
+
+
+def _scan_input_room(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+    room = visible_in_event(ctx, models.Room, decode("Room", kwargs["input"].room_id), "room")
+    # The loader holds the row for the resolver (the identity map alone keeps it only weakly).
+    ctx.loaders.room_by_id.prime(room.id, room)
+    return room_subject(room)
+
+
+SCAN_INPUT_ROOM: SubjectFinder = _scan_input_room
+
+
+def scan_batch(rules: tuple[Allow, ...]) -> SubjectFinder:
+    """The subject of a batch of offline scans: the room of its first scan that `rules` allow as
+    of that scan's own time (each scan is then checked on its own); when none is allowed, the
+    first scan's room, so the call is refused."""
+
+    def find(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+        scans = kwargs["scans"]
+        if not scans:
+            raise BadUserInputError("Send at least one scan to sync.")
+        refused: Subject | None = None
+        for scan in scans:
+            if scan.scanned_at is not None and scan.scanned_at.utcoffset() is None:
+                continue  # refused on its own by the resolver: no moment to judge it at
+            try:
+                room = visible_in_event(ctx, models.Room, decode("Room", scan.room_id), "room")
+            except NotFoundError:
+                continue
+            seen = scan.scanned_at or ctx.now
+            subject = replace(room_subject(room), at=min(seen, ctx.now))
+            if permits(ctx.require_viewer(), rules, subject, ctx.now):
+                return subject
+            refused = refused or subject
+        if refused is None:
+            raise NotFoundError("None of these scans names a room of your events.")
+        return refused
+
+    return find
 
 
 def no_event(_ctx: Any, _source: Any, _kwargs: dict[str, Any]) -> Subject:

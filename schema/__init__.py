@@ -12,6 +12,7 @@ from schema.errors import ErrorCodes
 from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
 from schema.questions import QuestionMutation
+from schema.scans import ScanningMutation
 from schema.staff import StaffMutation
 from schema.subscriptions import Subscription
 
@@ -22,7 +23,7 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation, ProgrammeMutation, StaffMutation, QuestionMutation):
+class Mutation(AuthMutation, ProgrammeMutation, StaffMutation, QuestionMutation, ScanningMutation):
     pass
 
 

@@ -268,6 +268,26 @@ PROBES: dict[str, Probe] = {
     "Room.stats": node_probe("stats { totalScans }", "Room", lambda w: w.room, ROOM),
     "Session.attendance": node_probe("attendance", "Session", lambda w: w.atelier, ROOM),
     "Event.stats": node_probe("stats { totalScans }", "Event", lambda w: w.event, EVENT),
+    "Mutation.scanBadge": Probe(
+        'mutation($r: ID!) { scanBadge(input: {roomId: $r, code: "AGB-probe"}) { status } }',
+        lambda w: {"r": gid("Room", w.room)},
+        ROOM,
+    ),
+    "Mutation.syncScans": Probe(
+        'mutation($r: ID!) { syncScans(scans: [{roomId: $r, code: "AGB-probe"}]) { accepted } }',
+        lambda w: {"r": gid("Room", w.room)},
+        ROOM,
+    ),
+    "Mutation.scanVisitor": Probe(
+        'mutation($e: ID!) { scanVisitor(eventId: $e, code: "AGB-probe") { id } }',
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
+    "Mutation.updateVisitNote": Probe(
+        'mutation($v: ID!) { updateVisitNote(visitId: $v, note: "n") { id } }',
+        lambda w: {"v": gid("Visit", w.visit)},
+        Target(owner="exposant_scanner"),
+    ),
     "Subscription.annoncePublished": Probe(
         "subscription($id: ID!) { annoncePublished(eventId: $id) { id } }",
         lambda w: {"id": gid("Event", w.event)},

@@ -1,0 +1,377 @@
+"""Door scans: the verdict at a room door, the scan log, idempotent retries and offline sync.
+
+A scan costs a fixed handful of statements whatever the size of the event: the badge and its
+member in one, the session in the room in one, the paid access in one (paid ateliers only),
+the distinct members already granted in one aggregate, then the insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
+
+import models
+from models import DenyReason, PaymentStatus, ScanStatus
+from resolvers.errors import (
+    AgoraError,
+    BadUserInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+)
+from resolvers.ids import decode
+
+if TYPE_CHECKING:
+    from app.context import Context
+    from permissions.viewer import Viewer
+
+# A device clock may run this far ahead of the server before its scans are refused as impossible.
+CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
+MAX_CLIENT_SCAN_ID = 100
+# The scan log keeps the presented code; anything longer cannot be a badge and is cut.
+MAX_LOGGED_CODE = 128
+
+# (room, moment) -> may the viewer scan at this room's door at that moment (the field's @allow).
+MayScan = Callable[[models.Room, datetime], bool]
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    room_id: str
+    code: str
+    client_scan_id: str | None = None
+    scanned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    access: models.RoomAccess
+    # True when this clientScanId was already recorded: `access` is the first scan's row.
+    duplicate: bool
+    # Rows read while judging (room, session, member, controller). The session's identity map
+    # holds rows weakly: keeping them here lets the answer name them without reading them again.
+    rows: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A synced scan that was not judged at all (nothing recorded), and why."""
+
+    index: int
+    client_scan_id: str | None
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    results: list[ScanOutcome]
+    rejected: list[Rejection]
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.results if not r.duplicate)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.results if r.duplicate)
+
+
+@dataclass(frozen=True)
+class BadgeMatch:
+    badge: models.Badge
+    member: models.Member
+    # Only a member's newest badge opens doors, and only until it is revoked.
+    is_current: bool
+
+
+def find_badge(ctx: Context, code: str) -> BadgeMatch | None:
+    """The badge with this code, its member, and whether it is the member's valid one: one query."""
+    newer = aliased(models.Badge)
+    newest_id = (
+        select(func.max(newer.id))
+        .where(newer.member_id == models.Badge.member_id)
+        .correlate(models.Badge)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(models.Badge, models.Member, newest_id)
+        .join(models.Member, col(models.Member.id) == col(models.Badge.member_id))
+        .where(models.Badge.code == code)
+    )
+    row = ctx.db.exec(stmt).first()
+    if row is None:
+        return None
+    badge, member, newest = row
+    return BadgeMatch(
+        badge=badge, member=member, is_current=badge.revoked_at is None and badge.id == newest
+    )
+
+
+def _session_at(
+    ctx: Context, room: models.Room, at: datetime, *, lock: bool
+) -> models.EventSession | None:
+    """The session the door admits to at `at`: running, or starting within the entry window.
+
+    Sessions never overlap in a room, but the window of the next one can overlap the end of the
+    running one: the running one wins until it ends. With `lock`, the session row is locked
+    (PostgreSQL) so that concurrent grants for it are counted one after the other.
+    """
+    S = models.EventSession
+    window = timedelta(minutes=ctx.settings.entry_window_minutes)
+    stmt = (
+        select(S)
+        .where(S.room_id == room.id, col(S.starts_at) <= at + window, col(S.ends_at) > at)
+        .order_by(col(S.starts_at))
+        .limit(1)
+    )
+    if lock:
+        # FOR NO KEY UPDATE: serializes scans of this session without blocking the foreign-key
+        # checks of rows that merely reference it (questions, accesses).
+        stmt = stmt.with_for_update(key_share=True)
+    return ctx.db.exec(stmt).first()
+
+
+def _has_paid_access(ctx: Context, session: models.EventSession, member: models.Member) -> bool:
+    A = models.SessionAccess
+    stmt = select(A.id).where(
+        A.session_id == session.id,
+        A.member_id == member.id,
+        col(A.payment_status).in_([PaymentStatus.PAID, PaymentStatus.FREE]),
+    )
+    return ctx.db.exec(stmt).first() is not None
+
+
+def _seats(ctx: Context, session: models.EventSession, member: models.Member) -> tuple[int, bool]:
+    """Distinct members granted for the session, and whether `member` is one of them."""
+    RA = models.RoomAccess
+    stmt = select(
+        func.count(func.distinct(RA.member_id)),
+        func.coalesce(func.max(case((col(RA.member_id) == member.id, 1), else_=0)), 0),
+    ).where(RA.session_id == session.id, RA.status == ScanStatus.GRANTED)
+    taken, already = ctx.db.exec(stmt).one()
+    return int(taken), bool(already)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    status: ScanStatus
+    reason: DenyReason | None
+    member: models.Member | None
+    session: models.EventSession | None
+
+
+def _judge(ctx: Context, room: models.Room, code: str, at: datetime) -> _Verdict:
+    """The door's verdict on `code` at `at`; the first failing rule wins."""
+    match = find_badge(ctx, code)
+    same_event = match is not None and match.member.event_id == room.event_id
+    valid = match is not None and match.is_current and same_event
+    # Lock only when capacity may have to be counted: a valid badge of this event.
+    session = _session_at(ctx, room, at, lock=valid)
+    # A member of another event is not named in this event's scan log.
+    member = match.member if match is not None and same_event else None
+
+    def denied(reason: DenyReason) -> _Verdict:
+        return _Verdict(ScanStatus.DENIED, reason, member, session)
+
+    if match is None:
+        return denied(DenyReason.UNKNOWN_BADGE)
+    if not match.is_current:
+        return denied(DenyReason.REVOKED_BADGE)
+    if not same_event:
+        return denied(DenyReason.WRONG_EVENT)
+    assert member is not None
+    if session is None:
+        return denied(DenyReason.NO_SESSION)
+    if session.requires_payment and not _has_paid_access(ctx, session, member):
+        return denied(DenyReason.NOT_PAID)
+    taken, already = _seats(ctx, session, member)
+    if not already and taken >= room.capacity:
+        return denied(DenyReason.ROOM_FULL)
+    return _Verdict(ScanStatus.GRANTED, None, member, session)
+
+
+def _check_in(ctx: Context, member: models.Member, at: datetime) -> None:
+    """The member's first granted scan at the event (offline scans may arrive late: keep the earliest)."""
+    if member.checked_in_at is not None and member.checked_in_at <= at:
+        return
+    M = models.Member
+    ctx.db.execute(
+        update(M)
+        .where(
+            col(M.id) == member.id,
+            or_(col(M.checked_in_at).is_(None), col(M.checked_in_at) > at),
+        )
+        .values(checked_in_at=at)
+    )
+    # Already written by the UPDATE above: keep the loaded row in step without a second write.
+    set_committed_value(member, "checked_in_at", at)
+
+
+def _controller(viewer: Viewer, room: models.Room) -> models.Member:
+    member = viewer.member_in(room.event_id)
+    if member is None:
+        # The scan log names the member who scanned (RoomAccess.controller is non-null). The
+        # @allow lets admins and the organizer scan, so this is not a refusal of the role
+        # (FORBIDDEN) but a state to change first: hold a membership in the event.
+        raise ConflictError(
+            "Scan as a member of the event: the scan log records which member scanned, "
+            "and you hold no membership in this event. Add yourself as a member first."
+        )
+    return member
+
+
+def _check(request: ScanRequest) -> None:
+    client_scan_id = request.client_scan_id
+    if client_scan_id is not None and not 0 < len(client_scan_id) <= MAX_CLIENT_SCAN_ID:
+        raise BadUserInputError(
+            f"clientScanId must be 1 to {MAX_CLIENT_SCAN_ID} characters (a UUID is a good choice)."
+        )
+    if request.scanned_at is not None and request.scanned_at.utcoffset() is None:
+        raise BadUserInputError(
+            "scannedAt needs a time zone offset, for example 2026-05-04T09:30:00+02:00 or …Z."
+        )
+
+
+def _recorded(ctx: Context, viewer: Viewer, client_scan_id: str | None) -> models.RoomAccess | None:
+    if client_scan_id is None:
+        return None
+    RA = models.RoomAccess
+    stmt = select(RA).where(RA.scanned_by_id == viewer.user_id, RA.client_scan_id == client_scan_id)
+    return ctx.db.exec(stmt).first()
+
+
+def _record(
+    ctx: Context,
+    viewer: Viewer,
+    room: models.Room,
+    request: ScanRequest,
+    at: datetime,
+) -> ScanOutcome:
+    """Judge the scan at `at` and add it to the scan log (flushed, not committed)."""
+    controller = _controller(viewer, room)
+    code = request.code.strip()
+    verdict = _judge(ctx, room, code, at)
+    access = models.RoomAccess(
+        event_id=room.event_id,
+        room_id=room.id,
+        session_id=verdict.session.id if verdict.session is not None else None,
+        member_id=verdict.member.id if verdict.member is not None else None,
+        code=code[:MAX_LOGGED_CODE],
+        controller_id=controller.id,
+        scanned_by_id=viewer.user_id,
+        status=verdict.status,
+        reason=verdict.reason,
+        scanned_at=ctx.now,
+        client_scanned_at=request.scanned_at,
+        client_scan_id=request.client_scan_id,
+    )
+    ctx.db.add(access)
+    if verdict.status == ScanStatus.GRANTED and verdict.member is not None:
+        _check_in(ctx, verdict.member, at)
+    ctx.db.flush()
+    rows = (room, controller, verdict.member, verdict.session)
+    return ScanOutcome(access, duplicate=False, rows=tuple(r for r in rows if r is not None))
+
+
+def _record_or_duplicate(
+    ctx: Context, viewer: Viewer, room: models.Room, request: ScanRequest, at: datetime
+) -> ScanOutcome:
+    """Record the scan; when a concurrent retry won the race for its clientScanId, that row."""
+    try:
+        return _record(ctx, viewer, room, request, at)
+    except IntegrityError:
+        ctx.db.rollback()
+        first = _recorded(ctx, viewer, request.client_scan_id)
+        if first is None:
+            raise
+        return ScanOutcome(first, duplicate=True)
+
+
+def _prime(ctx: Context, outcomes: Sequence[ScanOutcome]) -> None:
+    loaders = ctx.loaders
+    for outcome in outcomes:
+        for row in outcome.rows:
+            if isinstance(row, models.Room):
+                loaders.room_by_id.prime(row.id or 0, row)
+            elif isinstance(row, models.EventSession):
+                loaders.session_by_id.prime(row.id or 0, row)
+            elif isinstance(row, models.Member):
+                loaders.member_by_id.prime(row.id or 0, row)
+
+
+def _visible_room(ctx: Context, viewer: Viewer, room_gid: str) -> models.Room:
+    # Through the loader: the permission check has usually loaded this room already.
+    room = ctx.loaders.room_by_id.load(decode("Room", room_gid))
+    if room is None or not viewer.belongs_to(room.event_id):
+        raise NotFoundError(f"No room has the id {room_gid!r}.")
+    return room
+
+
+def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
+    """A badge presented at a room door now: judged, logged, and answered."""
+    viewer = ctx.require_viewer()
+    _check(request)
+    room = _visible_room(ctx, viewer, request.room_id)
+    first = _recorded(ctx, viewer, request.client_scan_id)
+    if first is not None:
+        return ScanOutcome(first, duplicate=True)
+    outcome = _record_or_duplicate(ctx, viewer, room, request, ctx.now)
+    if not outcome.duplicate:
+        ctx.commit()
+        # The answer names the room, session and member just read: no second read for them.
+        _prime(ctx, [outcome])
+    return outcome
+
+
+def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayScan) -> ScanOutcome:
+    _check(request)
+    first = _recorded(ctx, viewer, request.client_scan_id)
+    if first is not None:
+        return ScanOutcome(first, duplicate=True)
+    seen_at = request.scanned_at or ctx.now
+    if seen_at > ctx.now + CLOCK_SKEW_TOLERANCE:
+        raise BadUserInputError(
+            f"scannedAt {seen_at.isoformat()} is in the future by the server's clock "
+            f"({ctx.now.isoformat()}): set the device's clock and send it again."
+        )
+    # A device slightly ahead is judged as of now.
+    at = min(seen_at, ctx.now)
+    room = _visible_room(ctx, viewer, request.room_id)
+    if not may_scan(room, at):
+        raise ForbiddenError(
+            f"You were not allowed to scan at {room.name} at {at.isoformat()}: "
+            "only its assigned controller (or an organizer) may scan there."
+        )
+    outcome = _record_or_duplicate(ctx, viewer, room, request, at)
+    # Each scan is its own fact: committed alone, so a later bad item loses nothing and
+    # the session lock is held for one scan only, not for the whole batch.
+    ctx.db.commit()
+    return outcome
+
+
+def sync_scans(ctx: Context, *, requests: Sequence[ScanRequest], may_scan: MayScan) -> SyncOutcome:
+    """Scans recorded offline, uploaded in order; each judged as of its own scannedAt."""
+    viewer = ctx.require_viewer()
+    limit = ctx.settings.max_sync_batch
+    if len(requests) > limit:
+        raise BadUserInputError(
+            f"A sync carries at most {limit} scans; split these {len(requests)} into several calls."
+        )
+    results: list[ScanOutcome] = []
+    rejected: list[Rejection] = []
+    for index, request in enumerate(requests):
+        try:
+            results.append(_sync_one(ctx, viewer, request, may_scan))
+        except AgoraError as exc:
+            rejected.append(Rejection(index, request.client_scan_id, exc.code, exc.message))
+    _prime(ctx, results)
+    return SyncOutcome(results=results, rejected=rejected)

@@ -1,0 +1,189 @@
+"""Door scans (the scan log and its verdicts), offline sync, and exposant visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+import models
+from app.context import Info
+from permissions import Allow, Condition, Role, allowed, permits, subjects
+from resolvers import scanning, visits
+from resolvers.ids import decode
+from schema.enums import DenyReason, ScanStatus
+from schema.scan_types import RoomAccess, Visit
+from schema.types import ADMIN, CONTROLLER_HERE, ORGANIZER, Member, Room, Session
+
+# Who may scan at a room door: the contract's @allow of scanBadge and syncScans.
+SCAN_RULES = (ADMIN, ORGANIZER, CONTROLLER_HERE)
+EXPOSANT = Allow(Role.EXPOSANT)
+EXPOSANT_SELF = Allow(Role.EXPOSANT, Condition.SELF)
+
+
+def _room(info: Info, room_id: int) -> Room:
+    room = info.context.loaders.room_by_id.load(room_id)
+    assert room is not None
+    return Room.from_model(room)
+
+
+def _session(info: Info, session_id: int | None) -> Session | None:
+    if session_id is None:
+        return None
+    session = info.context.loaders.session_by_id.load(session_id)
+    return Session.from_model(session) if session is not None else None
+
+
+def _member(info: Info, member_id: int | None) -> Member | None:
+    if member_id is None:
+        return None
+    member = info.context.loaders.member_by_id.load(member_id)
+    return Member.from_model(member) if member is not None else None
+
+
+@strawberry.type(description="The door's verdict on one scan, and the scan-log entry behind it.")
+class ScanResult:
+    status: ScanStatus
+    reason: DenyReason | None = strawberry.field(
+        description="Why it was denied (the first failing rule); null when granted."
+    )
+    duplicate: bool = strawberry.field(
+        description="True when this clientScanId was already recorded: nothing new was written."
+    )
+    model: strawberry.Private[models.RoomAccess]
+
+    @classmethod
+    def from_outcome(cls, outcome: scanning.ScanOutcome) -> ScanResult:
+        a = outcome.access
+        return cls(
+            status=models.ScanStatus(a.status),
+            reason=models.DenyReason(a.reason) if a.reason is not None else None,
+            duplicate=outcome.duplicate,
+            model=a,
+        )
+
+    @strawberry.field(description="The member whose badge it is, when of this event.")
+    def member(self, info: Info) -> Member | None:
+        return _member(info, self.model.member_id)
+
+    @strawberry.field(description="The session the door admits to at the scan's moment, if any.")
+    def session(self, info: Info) -> Session | None:
+        return _session(info, self.model.session_id)
+
+    @strawberry.field
+    def room(self, info: Info) -> Room:
+        return _room(info, self.model.room_id)
+
+    @strawberry.field(description="The scan-log entry (the first one, for a duplicate).")
+    def access(self) -> RoomAccess:
+        return RoomAccess.from_model(self.model)
+
+
+@strawberry.type(
+    description="A synced scan that was not judged (nothing recorded for it), and why."
+)
+class SyncRejection:
+    index: int = strawberry.field(description="Position of the scan in the uploaded list, from 0.")
+    client_scan_id: str | None
+    code: str = strawberry.field(
+        description="The error code it would have had alone: BAD_USER_INPUT, FORBIDDEN, NOT_FOUND."
+    )
+    message: str
+
+
+@strawberry.type(description="What a syncScans call did with each uploaded scan.")
+class SyncReport:
+    accepted: int = strawberry.field(description="Scans judged and recorded by this call.")
+    duplicates: int = strawberry.field(
+        description="Scans whose clientScanId was already recorded: reported, not written again."
+    )
+    results: list[ScanResult] = strawberry.field(
+        description="One verdict per judged scan (accepted or duplicate), in upload order."
+    )
+    rejected: list[SyncRejection] = strawberry.field(
+        description="Scans that could not be judged (unknown room, not assigned at that moment, clock far ahead): nothing recorded, the others kept."
+    )
+
+
+@strawberry.input(description="One badge presented at a door.")
+class ScanInput:
+    room_id: strawberry.ID
+    code: str = strawberry.field(description="The code read from the badge's QR image.")
+    client_scan_id: str | None = strawberry.field(
+        default=None,
+        description="Unique per scanning device and scan: a retried or re-synced scan with the same id is recorded once.",
+    )
+    scanned_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the device saw the badge; defaults to the server's clock.",
+    )
+
+    def to_request(self) -> scanning.ScanRequest:
+        return scanning.ScanRequest(
+            room_id=str(self.room_id),
+            code=self.code,
+            client_scan_id=self.client_scan_id,
+            scanned_at=self.scanned_at,
+        )
+
+
+@strawberry.type
+class ScanningMutation:
+    @allowed(
+        *SCAN_RULES,
+        subject=subjects.SCAN_INPUT_ROOM,
+        description="A controller scans a badge at the door of the room it is assigned to now.",
+    )
+    def scan_badge(self, info: Info, input: ScanInput) -> ScanResult:
+        return ScanResult.from_outcome(
+            scanning.scan_badge(info.context, request=input.to_request())
+        )
+
+    @allowed(
+        *SCAN_RULES,
+        subject=subjects.scan_batch(SCAN_RULES),
+        description="Upload scans recorded while offline, in order; each is judged as of its scannedAt.",
+    )
+    def sync_scans(self, info: Info, scans: list[ScanInput]) -> SyncReport:
+        viewer = info.context.require_viewer()
+
+        def may_scan(room: models.Room, at: datetime) -> bool:
+            return permits(viewer, SCAN_RULES, subjects.room_subject(room), at)
+
+        outcome = scanning.sync_scans(
+            info.context, requests=[s.to_request() for s in scans], may_scan=may_scan
+        )
+        return SyncReport(
+            accepted=outcome.accepted,
+            duplicates=outcome.duplicates,
+            results=[ScanResult.from_outcome(r) for r in outcome.results],
+            rejected=[
+                SyncRejection(
+                    index=r.index, client_scan_id=r.client_scan_id, code=r.code, message=r.message
+                )
+                for r in outcome.rejected
+            ],
+        )
+
+    @allowed(
+        EXPOSANT,
+        subject=subjects.EVENT_ARG,
+        description="An exposant scans a participant's badge at its stand.",
+    )
+    def scan_visitor(
+        self, info: Info, event_id: strawberry.ID, code: str, note: str | None = ""
+    ) -> Visit:
+        visit = visits.scan_visitor(
+            info.context, event_id=decode("Event", event_id), code=code, note=note or ""
+        )
+        return Visit.from_model(visit)
+
+    @allowed(
+        EXPOSANT_SELF,
+        subject=subjects.VISIT_ARG,
+        description="Replace the note of one of the exposant's own visits.",
+    )
+    def update_visit_note(self, info: Info, visit_id: strawberry.ID, note: str) -> Visit:
+        return Visit.from_model(
+            visits.update_visit_note(info.context, visit_id=decode("Visit", visit_id), note=note)
+        )
