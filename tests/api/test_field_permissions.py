@@ -24,6 +24,7 @@ from models import AnnonceTarget, PaymentStatus, Role, SessionKind
 from permissions.fields import rules_of
 from permissions.roles import Condition
 from schema import schema
+from tests.api.conftest import Uploader, minimal_pdf
 from tests.conftest import error_codes
 from tests.factories import Factory, gid
 
@@ -153,6 +154,8 @@ class Probe:
     variables: Callable[[World], dict[str, Any]]
     target: Target
     subscription: bool = False
+    # For uploads: (variable name, filename, bytes), sent as a GraphQL multipart request.
+    upload: tuple[str, str, bytes] | None = None
 
 
 def node_probe(
@@ -297,6 +300,134 @@ PROBES: dict[str, Probe] = {
 }
 
 
+def _event_input(w: World) -> dict[str, Any]:
+    return {
+        "name": "Salon",
+        "startsAt": w.event.starts_at.isoformat(),
+        "endsAt": w.event.ends_at.isoformat(),
+    }
+
+
+def _session_input(w: World, room: models.Room) -> dict[str, Any]:
+    start = models.utcnow() + timedelta(days=1, hours=3)
+    return {
+        "roomId": gid("Room", room),
+        "title": "Nouvelle session",
+        "kind": "CONFERENCE",
+        "startsAt": start.isoformat(),
+        "endsAt": (start + timedelta(hours=1)).isoformat(),
+    }
+
+
+CSV = b"email,full_name,role\nnew.person@example.org,New Person,PARTICIPANT\n"
+ROOM_INPUT = {"name": "Salle 9", "capacity": 12}
+ANNONCE_AUTHOR = Target(author="gestionnaire_here")
+
+PROGRAMME_PROBES: dict[str, Probe] = {
+    "Session.accessList": node_probe(
+        "accessList { paymentStatus }", "Session", lambda w: w.atelier, EVENT
+    ),
+    "Mutation.createEvent": operation_probe(
+        "($i: EventInput!) { createEvent(input: $i) { id } }",
+        lambda w: {"i": _event_input(w)},
+        EVENT,
+    ),
+    "Mutation.updateEvent": operation_probe(
+        "($id: ID!, $i: EventInput!) { updateEvent(id: $id, input: $i) { id } }",
+        lambda w: {"id": gid("Event", w.event), "i": _event_input(w)},
+        EVENT,
+    ),
+    "Mutation.uploadEventFile": Probe(
+        "mutation($e: ID!, $f: Upload!) { uploadEventFile(eventId: $e, kind: PROGRAMME, file: $f) { id } }",
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+        upload=("f", "programme.pdf", minimal_pdf()),
+    ),
+    "Mutation.uploadExposantPlan": Probe(
+        "mutation($m: ID!, $f: Upload!) { uploadExposantPlan(memberId: $m, file: $f) { id } }",
+        lambda w: {"m": gid("Member", w.members["exposant_scanner"])},
+        Target(owner="exposant_scanner"),
+        upload=("f", "plan.pdf", minimal_pdf()),
+    ),
+    "Mutation.createRoom": operation_probe(
+        "($e: ID!, $i: RoomInput!) { createRoom(eventId: $e, input: $i) { id } }",
+        lambda w: {"e": gid("Event", w.event), "i": ROOM_INPUT},
+        EVENT,
+    ),
+    "Mutation.updateRoom": operation_probe(
+        "($id: ID!, $i: RoomInput!) { updateRoom(id: $id, input: $i) { id } }",
+        lambda w: {"id": gid("Room", w.other_room), "i": ROOM_INPUT},
+        EVENT,
+    ),
+    "Mutation.deleteRoom": operation_probe(
+        "($id: ID!) { deleteRoom(id: $id) }", lambda w: {"id": gid("Room", w.other_room)}, EVENT
+    ),
+    "Mutation.createSession": operation_probe(
+        "($e: ID!, $i: SessionInput!) { createSession(eventId: $e, input: $i) { id } }",
+        lambda w: {"e": gid("Event", w.event), "i": _session_input(w, w.room)},
+        ROOM,
+    ),
+    "Mutation.updateSession": operation_probe(
+        "($id: ID!, $i: SessionInput!) { updateSession(id: $id, input: $i) { id } }",
+        lambda w: {"id": gid("Session", w.atelier), "i": _session_input(w, w.room)},
+        ROOM,
+    ),
+    "Mutation.setSessionStatus": operation_probe(
+        "($id: ID!) { setSessionStatus(id: $id, status: EN_COURS) { id } }",
+        lambda w: {"id": gid("Session", w.atelier)},
+        ROOM,
+    ),
+    "Mutation.deleteSession": operation_probe(
+        "($id: ID!) { deleteSession(id: $id) }", lambda w: {"id": gid("Session", w.atelier)}, ROOM
+    ),
+    "Mutation.addMember": operation_probe(
+        '($e: ID!) { addMember(eventId: $e, input: {email: "new@example.org", fullName: "New", role: PARTICIPANT}) { id } }',
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
+    "Mutation.importMembers": Probe(
+        "mutation($e: ID!, $f: Upload!) { importMembers(eventId: $e, file: $f) { created } }",
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+        upload=("f", "members.csv", CSV),
+    ),
+    "Mutation.revokeBadge": operation_probe(
+        "($m: ID!) { revokeBadge(memberId: $m) { id } }",
+        lambda w: {"m": gid("Member", w.members["participant_unpaid"])},
+        EVENT,
+    ),
+    "Mutation.reissueBadge": operation_probe(
+        "($m: ID!) { reissueBadge(memberId: $m) { id } }",
+        lambda w: {"m": gid("Member", w.members["participant_unpaid"])},
+        EVENT,
+    ),
+    "Mutation.setSessionAccess": operation_probe(
+        "($s: ID!, $m: ID!) { setSessionAccess(sessionId: $s, memberId: $m, paymentStatus: PAID) { hasAccess } }",
+        lambda w: {
+            "s": gid("Session", w.atelier),
+            "m": gid("Member", w.members["participant_unpaid"]),
+        },
+        EVENT,
+    ),
+    "Mutation.createAnnonce": operation_probe(
+        '($e: ID!) { createAnnonce(eventId: $e, title: "T", description: "D", target: ALL) { id } }',
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
+    "Mutation.updateAnnonce": operation_probe(
+        '($id: ID!) { updateAnnonce(id: $id, title: "Nouveau titre") { id } }',
+        lambda w: {"id": gid("Annonce", w.annonce)},
+        ANNONCE_AUTHOR,
+    ),
+    "Mutation.deleteAnnonce": operation_probe(
+        "($id: ID!) { deleteAnnonce(id: $id) }",
+        lambda w: {"id": gid("Annonce", w.annonce)},
+        ANNONCE_AUTHOR,
+    ),
+}
+PROBES.update(PROGRAMME_PROBES)
+
+
 def allow_fields() -> dict[str, list[tuple[Role, Condition]]]:
     """'Type.field' -> its @allow rules, for every field of the served schema that has some."""
     found: dict[str, list[tuple[Role, Condition]]] = {}
@@ -364,6 +495,11 @@ def _subscribe(
 
 
 def _ask(gql: Any, client: Any, probe: Probe, world: World, token: str | None) -> dict[str, Any]:
+    if probe.upload is not None:
+        variable, filename, content = probe.upload
+        return Uploader(client)(
+            probe.query, probe.variables(world), variable, content, filename, token
+        )
     if probe.subscription:
         return _subscribe(client, probe.query, probe.variables(world), token)
     return gql(probe.query, probe.variables(world), token=token)
