@@ -6,12 +6,14 @@ handled the write. Each poll is one or two indexed statements bounded by `LIVE_B
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 import models
+from resolvers import stats
 from resolvers.annonces import targets_for
 
 if TYPE_CHECKING:
@@ -39,3 +41,51 @@ def annonces_after(ctx: Context, *, event_id: int, after_id: int) -> list[models
     rows = list(ctx.db.exec(stmt))
     targets = targets_for(ctx, event_id)
     return [a for a in rows if targets is None or a.target in targets]
+
+
+# A write commits a moment after its timestamp is taken: look back this far on every poll and
+# let the caller drop what it already pushed.
+LOOKBACK = timedelta(seconds=5)
+
+
+def scan_cursor(ctx: Context, *, room_id: int) -> int:
+    """The newest scan id at this room's door now: only later scans are pushed."""
+    newest = ctx.db.exec(
+        select(func.max(models.RoomAccess.id)).where(models.RoomAccess.room_id == room_id)
+    ).one()
+    return newest or 0
+
+
+def newest_scan_after(ctx: Context, *, room_id: int, after_id: int) -> models.RoomAccess | None:
+    stmt = (
+        select(models.RoomAccess)
+        .where(models.RoomAccess.room_id == room_id, col(models.RoomAccess.id) > after_id)
+        .order_by(col(models.RoomAccess.id).desc())
+        .limit(1)
+    )
+    return ctx.db.exec(stmt).first()
+
+
+def occupancy_now(ctx: Context, *, room_id: int) -> int:
+    return stats.occupancy_by_room(ctx.db, [room_id], models.utcnow()).get(room_id, 0)
+
+
+def questions_changed_since(
+    ctx: Context, *, session_id: int, since: datetime
+) -> list[models.Question]:
+    """Questions of the session asked, answered or upvoted at or after `since - LOOKBACK`."""
+    Q, U = models.Question, models.QuestionUpvote
+    start = since - LOOKBACK
+    upvoted = select(U.question_id).where(col(U.created_at) >= start)
+    stmt = (
+        select(Q)
+        .where(
+            Q.session_id == session_id,
+            or_(col(Q.asked_at) >= start, col(Q.answered_at) >= start, col(Q.id).in_(upvoted)),
+        )
+        .order_by(col(Q.id))
+        .limit(LIVE_BATCH)
+        # The long-lived session already holds these rows: read their current values.
+        .execution_options(populate_existing=True)
+    )
+    return list(ctx.db.exec(stmt))

@@ -426,6 +426,22 @@ PROGRAMME_PROBES: dict[str, Probe] = {
     ),
 }
 PROBES.update(PROGRAMME_PROBES)
+PROBES.update(
+    {
+        "Subscription.roomOccupancy": Probe(
+            "subscription($id: ID!) { roomOccupancy(roomId: $id) { occupancy } }",
+            lambda w: {"id": gid("Room", w.room)},
+            ROOM,
+            subscription=True,
+        ),
+        "Subscription.questionUpdates": Probe(
+            "subscription($id: ID!) { questionUpdates(sessionId: $id) { id } }",
+            lambda w: {"id": gid("Session", w.atelier)},
+            ATELIER,
+            subscription=True,
+        ),
+    }
+)
 
 
 def allow_fields() -> dict[str, list[tuple[Role, Condition]]]:

@@ -89,3 +89,63 @@ def test_subscription_needs_a_valid_token(client, factory, token):
         assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
     finally:
         ws.__exit__(None, None, None)
+
+
+def test_room_occupancy_is_pushed_after_a_scan(client, gql, factory, db):
+    # given: a controller on duty at a room with a running session
+    event = factory.event()
+    room = factory.room(event, capacity=40)
+    factory.session(room)
+    controller = factory.member(event, Role.CONTROLLEUR_DES_BADGES)
+    factory.assignment(controller, room)
+    guest = factory.member(event, Role.PARTICIPANT)
+    token = factory.token(db.get(models.User, controller.user_id))
+    query = "subscription($id: ID!) { roomOccupancy(roomId: $id) { occupancy capacity room { name } lastScan { status member { id } } } }"
+    ws, session = _subscribe(client, token, query, {"id": gid("Room", room)})
+    try:
+        time.sleep(0.3)
+        # when: the controller scans a badge at the door
+        scan = (
+            "mutation($r: ID!, $c: String!) { scanBadge(input: {roomId: $r, code: $c}) { status } }"
+        )
+        result = gql.ok(scan, {"r": gid("Room", room), "c": factory.badge(guest).code}, token=token)
+        assert result["scanBadge"]["status"] == "GRANTED"
+        # then
+        message = _receive(session)
+        assert message["payload"]["data"]["roomOccupancy"] == {
+            "occupancy": 1,
+            "capacity": 40,
+            "room": {"name": room.name},
+            "lastScan": {"status": "GRANTED", "member": {"id": gid("Member", guest)}},
+        }
+    finally:
+        ws.__exit__(None, None, None)
+
+
+def test_question_updates_push_asked_then_answered(client, gql, factory, db):
+    event = factory.event()
+    room = factory.room(event)
+    talk = factory.session(room)
+    participant = factory.member(event, Role.PARTICIPANT)
+    token = factory.token(db.get(models.User, participant.user_id))
+    query = "subscription($id: ID!) { questionUpdates(sessionId: $id) { text isAnswered answer } }"
+    ws, session = _subscribe(client, token, query, {"id": gid("Session", talk)})
+    try:
+        time.sleep(0.3)
+        asked = gql.ok(
+            'mutation($s: ID!) { askQuestion(sessionId: $s, text: "Slides ?") { id } }',
+            {"s": gid("Session", talk)},
+            token=token,
+        )
+        first = _receive(session)["payload"]["data"]["questionUpdates"]
+        assert first == {"text": "Slides ?", "isAnswered": False, "answer": None}
+        admin = factory.token(factory.user(admin=True))
+        gql.ok(
+            'mutation($q: ID!) { answerQuestion(questionId: $q, answer: "Oui") { id } }',
+            {"q": asked["askQuestion"]["id"]},
+            token=admin,
+        )
+        second = _receive(session)["payload"]["data"]["questionUpdates"]
+        assert second == {"text": "Slides ?", "isAnswered": True, "answer": "Oui"}
+    finally:
+        ws.__exit__(None, None, None)
