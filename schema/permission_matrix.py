@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import strawberry
 
-from models import EVENT_ROLES, Role
+from models import Role
 from permissions.fields import rules_of
 from permissions.policy import Allow
 from permissions.roles import Condition
@@ -29,9 +29,8 @@ CONDITION_WORDS = {
 
 
 def _cell(column: Role, rules: tuple[Allow, ...]) -> str:
-    applicable = [
-        r for r in rules if r.role == column or (r.role == Role.MEMBER and column in EVENT_ROLES)
-    ]
+    # MEMBER is anyone who belongs to the event: its members, its president and admins.
+    applicable = [r for r in rules if r.role in (column, Role.MEMBER)]
     if not applicable:
         return "—"
     if any(r.when == Condition.ALWAYS for r in applicable):
@@ -58,6 +57,8 @@ def render(schema: strawberry.Schema) -> str:
         "president and admins. Objects of an event the viewer does not belong to are `NOT_FOUND`.",
         "",
         "Cells: `yes` (always), a condition (only then), or `—` (refused with `FORBIDDEN`).",
+        "`MEMBER` in the schema means anyone who belongs to the event: its members, its",
+        "president and admins.",
         "",
     ]
     header = "| field | " + " | ".join(name for _, name in COLUMNS) + " |"
