@@ -159,6 +159,7 @@ def no_event(_ctx: Any, _source: Any, _kwargs: dict[str, Any]) -> Subject:
 EVENT_ID_ARG = by_id("Event", models.Event, arg("id"), event_subject)
 INPUT_ROOM_ARG = by_id("Room", models.Room, lambda kwargs: kwargs["input"].room_id, room_subject)
 SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), session_subject)
+ROOM_ID_ARG = by_id("Room", models.Room, arg("room_id"), room_subject)
 ANNONCE_ARG = by_id("Annonce", models.Annonce, arg("id"), annonce_subject)
 ASSIGNMENT_ARG: SubjectFinder = _assignment_arg
 QUESTION_ARG: SubjectFinder = _question_arg

@@ -11,6 +11,7 @@ from sqlmodel import col, or_, select
 
 import models
 from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.moments import aware
 from resolvers.text import optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event
@@ -45,8 +46,8 @@ class EventValues:
 
 
 def _validated(values: EventValues) -> dict[str, Any]:
-    if values.starts_at.tzinfo is None or values.ends_at.tzinfo is None:
-        raise BadUserInputError("Give the event's dates with a time zone offset.")
+    aware(values.starts_at, "startsAt")
+    aware(values.ends_at, "endsAt")
     if values.ends_at <= values.starts_at:
         raise BadUserInputError("An event must end after it starts.")
     tz = (values.timezone or "UTC").strip()

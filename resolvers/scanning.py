@@ -28,6 +28,7 @@ from resolvers.errors import (
     NotFoundError,
 )
 from resolvers.ids import decode
+from resolvers.moments import aware
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -235,10 +236,8 @@ def _check(request: ScanRequest) -> None:
         raise BadUserInputError(
             f"clientScanId must be 1 to {MAX_CLIENT_SCAN_ID} characters (a UUID is a good choice)."
         )
-    if request.scanned_at is not None and request.scanned_at.utcoffset() is None:
-        raise BadUserInputError(
-            "scannedAt needs a time zone offset, for example 2026-05-04T09:30:00+02:00 or …Z."
-        )
+    if request.scanned_at is not None:
+        aware(request.scanned_at, "scannedAt")
 
 
 def _recorded(ctx: Context, viewer: Viewer, client_scan_id: str | None) -> models.RoomAccess | None:

@@ -16,6 +16,7 @@ import models
 from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
 from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
+from resolvers.moments import aware
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
@@ -110,9 +111,7 @@ def _apply(ctx: Context, session: models.EventSession, values: SessionValues) ->
     room = visible_in_event(ctx, models.Room, values.room_id, "room")
     if room.event_id != event.id:
         raise BadUserInputError(f"The room “{room.name}” belongs to another event.")
-    if values.starts_at.tzinfo is None or values.ends_at.tzinfo is None:
-        raise BadUserInputError("Give the session's times with a time zone offset.")
-    starts_at, ends_at = values.starts_at.astimezone(UTC), values.ends_at.astimezone(UTC)
+    starts_at, ends_at = aware(values.starts_at, "startsAt"), aware(values.ends_at, "endsAt")
     if ends_at <= starts_at:
         raise BadUserInputError("A session must end after it starts.")
     if starts_at < event.starts_at or ends_at > event.ends_at:

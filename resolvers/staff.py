@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 import models
 from models import Role
 from resolvers.errors import BadUserInputError, ConflictError
+from resolvers.moments import aware
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
@@ -20,15 +21,6 @@ if TYPE_CHECKING:
 STAFF_HISTORY_LIMIT = 500
 
 A = models.RoomAssignment
-
-
-def aware(moment: datetime, name: str) -> datetime:
-    """A client's time in UTC; a time without an offset is ambiguous across time zones."""
-    if moment.tzinfo is None:
-        raise BadUserInputError(
-            f"`{name}` needs a time zone offset, for example 2026-05-04T12:00:00Z."
-        )
-    return moment.astimezone(UTC)
 
 
 def _fmt(moment: datetime) -> str:
@@ -123,7 +115,7 @@ def assign_staff(
     ctx: Context, *, member_id: int, room_id: int, starts_at: datetime, ends_at: datetime
 ) -> models.RoomAssignment:
     """Give a staff member a room for a slot that overlaps none of its other slots."""
-    starts_at, ends_at = aware(starts_at, "startsAt"), aware(ends_at, "endsAt")
+    starts_at, ends_at = aware(starts_at, "`startsAt`"), aware(ends_at, "`endsAt`")
     member = _staff_member(ctx, member_id)
     room = _room_of_event(ctx, member, room_id)
     _check_slot(starts_at, ends_at)
@@ -149,8 +141,8 @@ def reassign_staff(
     ctx: Context, *, member_id: int, room_id: int, at: datetime | None, until: datetime
 ) -> models.RoomAssignment:
     """End the slot running at `at` (default now) there and start one in `room_id` until `until`."""
-    at = ctx.now if at is None else aware(at, "at")
-    until = aware(until, "until")
+    at = ctx.now if at is None else aware(at, "`at`")
+    until = aware(until, "`until`")
     member = _staff_member(ctx, member_id)
     room = _room_of_event(ctx, member, room_id)
     _check_slot(at, until)
@@ -197,7 +189,7 @@ def list_event_assignments(
     if at is None and all_slots:
         stmt = stmt.order_by(col(A.starts_at).desc(), col(A.id).desc()).limit(STAFF_HISTORY_LIMIT)
         return list(ctx.db.exec(stmt))
-    moment = ctx.now if at is None else aware(at, "at")
+    moment = ctx.now if at is None else aware(at, "`at`")
     stmt = stmt.where(
         col(A.cancelled).is_(False), col(A.starts_at) <= moment, col(A.ends_at) > moment
     ).order_by(col(A.room_id), col(A.starts_at), col(A.id))

@@ -16,17 +16,11 @@ log = logging.getLogger("agora")
 def _coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AgoraError):
-        error.message = original.message
-        error.extensions = {**(error.extensions or {}), "code": original.code}
+        # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
     if original is None:
         # Parse, validation and variable errors: the request itself is malformed.
-        error.extensions = {
-            **(error.extensions or {}),
-            "code": error.extensions.get("code", "BAD_USER_INPUT")
-            if error.extensions
-            else "BAD_USER_INPUT",
-        }
+        error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
         return error
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(

@@ -12,17 +12,12 @@ import strawberry
 import models
 from app.context import Context, Info
 from permissions import Allow, Condition, Role, allowed
-from permissions.subjects import EVENT_ARG, by_id, room_subject, session_subject
+from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG
 from resolvers import live
 from resolvers.ids import decode
 from schema.questions import Question
 from schema.scan_types import RoomAccess
 from schema.types import CONTROLLER_HERE, EVENT_STAFF, Annonce, Room
-
-ROOM_ID_ARG = by_id("Room", models.Room, lambda kwargs: kwargs["room_id"], room_subject)
-SESSION_ID_ARG = by_id(
-    "Session", models.EventSession, lambda kwargs: kwargs["session_id"], session_subject
-)
 
 
 @strawberry.type(description="A room's occupancy after a scan at its door.")

@@ -18,6 +18,7 @@ from resolvers import questions as question_resolvers
 from resolvers import staff as staff_resolvers
 from resolvers import stats as stats_resolvers
 from resolvers.ids import encode, optional_pk
+from resolvers.moments import aware
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
 from schema.node import Node, PageInfo
 
@@ -311,7 +312,7 @@ class Room(Node):
         from schema.staff import RoomAssignment
 
         assert self.model.id is not None
-        moment = info.context.now if at is None else staff_resolvers.aware(at, "at")
+        moment = info.context.now if at is None else aware(at, "`at`")
         loader = info.context.loaders.staff_by_room_id_at(moment)
         return [RoomAssignment.from_model(a) for a in loader.load(self.model.id)]
 
