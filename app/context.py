@@ -23,15 +23,22 @@ class Context:
     db: Session
     settings: Settings
     now: datetime
-    loaders: Loaders
     token: str | None = None
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
     connection_params: dict[str, Any] | None = None
     # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _loaders: Loaders | None = field(default=None, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        # Made on first use: many operations (a scan, `{ __typename }`) never batch a read.
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, self.now)
+        return self._loaders
 
     @property
     def viewer(self) -> Viewer | None:
@@ -76,7 +83,8 @@ class Context:
     def commit(self) -> None:
         """End the use case's transaction; later reads in this request see what it wrote."""
         self.db.commit()
-        self.loaders.clear()
+        if self._loaders is not None:
+            self._loaders.clear()
         if self._viewer is not None:
             self._viewer.forget()
 

@@ -1,0 +1,119 @@
+"""Running a GraphQL operation sent over HTTP: the hot path of every query and mutation.
+
+Strawberry's own `execute_sync` runs its extension machinery on every request (the document is
+walked again for the depth limit, the caches are consulted through extension hooks), which costs
+about 1 ms before the first resolver runs. Clients send a small set of documents over and over,
+so each distinct document text is parsed, validated and limit-checked once and kept; a request
+then only coerces its variables and lets graphql-core execute the prepared document against the
+schema that Strawberry built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql import execute as graphql_execute
+from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.errors import coded
+
+MAX_DEPTH = 12
+MAX_TOKENS = 5000
+CACHED_DOCUMENTS = 1024
+# Root fields answered from the schema alone: an operation made only of these needs no database.
+SCHEMA_ONLY_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document as parsed and validated once; `errors` when it can never run."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    # Operation name (None for the only one) -> its type and whether it needs the database.
+    operations: dict[str | None, tuple[OperationType, bool]]
+
+    def operation(self, name: str | None) -> tuple[OperationType, bool] | None:
+        if name is None and len(self.operations) == 1:
+            return next(iter(self.operations.values()))
+        return self.operations.get(name)
+
+
+def _needs_database(operation: OperationDefinitionNode) -> bool:
+    selections = operation.selection_set.selections
+    return not all(
+        getattr(getattr(s, "name", None), "value", None) in SCHEMA_ONLY_FIELDS for s in selections
+    )
+
+
+class Documents:
+    """Prepared documents by text, least recently used dropped first."""
+
+    def __init__(self, schema: GraphQLSchema, maxsize: int = CACHED_DOCUMENTS) -> None:
+        self.schema = schema
+        self.rules = (*specified_rules, create_validator(MAX_DEPTH, None))
+        self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=maxsize)(self._prepare)
+
+    def _prepare(self, text: str) -> Prepared:
+        try:
+            document = parse(text, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            return Prepared(None, (error,), {})
+        errors = validate(self.schema, document, self.rules)
+        if errors:
+            return Prepared(None, tuple(errors), {})
+        operations = {
+            (d.name.value if d.name else None): (d.operation, _needs_database(d))
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        }
+        return Prepared(document, (), operations)
+
+
+def _never_awaitable(_value: Any) -> bool:
+    # Queries and mutations resolve synchronously (subscriptions take Strawberry's own path).
+    return False
+
+
+def execute(
+    schema: GraphQLSchema,
+    prepared: Prepared,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> dict[str, Any]:
+    """The response body of one operation, errors coded as the API guide promises."""
+    assert prepared.document is not None
+    result = graphql_execute(
+        schema,
+        prepared.document,
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+        is_awaitable=_never_awaitable,
+    )
+    assert isinstance(result, ExecutionResult)
+    return response_body(result.data, result.errors)
+
+
+def response_body(data: Any, errors: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"data": data}
+    if errors:
+        body["errors"] = [coded(e).formatted for e in errors]
+    return body
