@@ -75,10 +75,10 @@ class Context:
             user_id = security.read_access_token(self.settings, token)
         except security.InvalidToken as exc:
             raise UnauthenticatedError(str(exc)) from exc
-        user = self.db.get(models.User, user_id)
-        if user is None:
+        viewer = Viewer.load(self.db, user_id)
+        if viewer is None:
             raise UnauthenticatedError("The access token's user no longer exists.")
-        return Viewer(user=user, db=self.db)
+        return viewer
 
     def commit(self) -> None:
         """End the use case's transaction; later reads in this request see what it wrote."""

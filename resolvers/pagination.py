@@ -82,12 +82,15 @@ def paginate(
     key_of: Callable[[Any], Sequence[Any]],
     first: int | None,
     after: str | None,
+    total: int | None = None,
 ) -> Page[Any]:
-    """One page of `stmt` (a select of one entity, filtered) and its total count: two statements."""
+    """One page of `stmt` (a select of one entity, filtered) and its total count: two statements,
+    or one when the caller already counted the same rows (`total`)."""
     size = page_size(first)
-    total = db.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
+    if total is None:
+        total = db.execute(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        ).scalar_one()
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if after is not None:
         ordered = ordered.where(_after(keys, decode_cursor(after, keys)))

@@ -157,7 +157,12 @@ NEWEST_VISIT_FIRST = [
 
 
 def list_visits(
-    ctx: Context, exposant: models.Member, *, first: int | None, after: str | None
+    ctx: Context,
+    exposant: models.Member,
+    *,
+    first: int | None,
+    after: str | None,
+    total: int | None = None,
 ) -> Page[models.Visit]:
     """The exposant's visits (leads), newest first; keyset pages stay stable as visits arrive."""
     stmt = select(models.Visit).where(*_visits_of(exposant))
@@ -168,6 +173,7 @@ def list_visits(
         key_of=lambda v: [v.scanned_at, v.id],
         first=first,
         after=after,
+        total=total,
     )
 
 
@@ -260,6 +266,7 @@ def list_room_scans(
     status: ScanStatus | None,
     first: int | None,
     after: str | None,
+    total: int | None = None,
 ) -> Page[models.RoomAccess]:
     """The room's scan log, newest first, optionally only granted or denied scans."""
     stmt = select(models.RoomAccess).where(*_scans_in_room(room, since, until))
@@ -272,6 +279,7 @@ def list_room_scans(
         key_of=lambda a: [a.scanned_at, a.id],
         first=first,
         after=after,
+        total=total,
     )
 
 
