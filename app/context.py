@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlmodel import Session
@@ -17,6 +17,9 @@ from permissions.viewer import Viewer
 from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
 
+if TYPE_CHECKING:
+    from app.throttle import LoginThrottle
+
 
 @dataclass
 class Context:
@@ -27,6 +30,8 @@ class Context:
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
     connection_params: dict[str, Any] | None = None
+    # Counts failed logins; None where no login can happen (file downloads, exports).
+    login_throttle: LoginThrottle | None = None
     # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
@@ -58,6 +63,11 @@ class Context:
         """From now on in this request, the viewer is `user` (who just logged in)."""
         self._viewer = Viewer(user=user, db=self.db)
         self._viewer_loaded = True
+
+    @property
+    def client_address(self) -> str | None:
+        client = getattr(self.request, "client", None)
+        return client.host if client else None
 
     def _bearer(self) -> str | None:
         if self.token is not None:

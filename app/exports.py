@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 import models
 from app.context import Context
+from app.errors import agora_error_response
 from app.graphql import bearer_token
 from app.settings import Settings
 from permissions import Allow, Subject, permits, subjects
@@ -31,7 +32,6 @@ from resolvers.errors import AgoraError, ForbiddenError
 from resolvers.ids import decode
 from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 
-HTTP_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,16 +79,6 @@ def _authorize(ctx: Context, rules: tuple[Allow, ...], subject: Subject, what: s
         raise ForbiddenError(f"Only {describe(rules)} may download {what}.")
 
 
-def _error(exc: AgoraError) -> Response:
-    # The same error body as the other plain HTTP routes (app/files.py).
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "UNAUTHENTICATED" else None
-    return JSONResponse(
-        {"error": {"code": exc.code, "message": exc.message}},
-        HTTP_STATUS.get(exc.code, 400),
-        headers=headers,
-    )
-
-
 def _stream(
     db: Session, lines: Iterator[bytes], filename: str
 ) -> StreamingResponse:  # the session stays open until the last batch is sent
@@ -131,7 +121,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
                 lines, filename = prepare(context(request, db), request)
             except AgoraError as exc:
                 db.close()
-                return _error(exc)
+                return agora_error_response(exc, legacy=True)
             except BaseException:
                 db.close()
                 raise

@@ -19,10 +19,10 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
-    if original is None:
-        # Parse, validation and variable errors: the request itself is malformed.
-        error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
-        return error
+    if original is None or error.path is None:
+        # Parse, validation and variable errors: the request itself is malformed. They carry
+        # no path (only a resolver's errors do), even when a scalar's parser raised them.
+        return bad_user_input(error)
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(
         "Something went wrong on our side; nothing was changed. Try again, or tell the organizers.",
@@ -32,6 +32,20 @@ def coded(error: GraphQLError) -> GraphQLError:
         path=error.path,
         original_error=None,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+def bad_user_input(error: GraphQLError) -> GraphQLError:
+    if error.original_error is None and (error.extensions or {}).get("code"):
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
     )
 
 

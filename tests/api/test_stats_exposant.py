@@ -375,8 +375,10 @@ def test_leads_csv_is_refused_like_the_field(client, factory, db):
     anonymous = _csv(client, url)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
+    message = "Log in first: this needs an access token."
     assert anonymous.json() == {
-        "error": {"code": "UNAUTHENTICATED", "message": "Log in first: this needs an access token."}
+        "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
+        "error": {"code": "UNAUTHENTICATED", "message": message},
     }
     for member in (rival, ada):
         refused = _csv(client, url, factory.token(db.get(models.User, member.user_id)))
