@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
@@ -39,3 +42,34 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/graphql"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free local port; yields its base address."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve(settings: Settings, engine: Engine, db: Any) -> Iterator[Callable[..., str]]:
+    """`serve(env="production", cors_origins=(...,))`: the app with those settings, served for
+    real; returns its base address. Servers stop when the test ends."""
+    with ExitStack() as stack:
+
+        def start(**changes: Any) -> str:
+            app = create_app(dataclasses.replace(settings, **changes), engine)
+            return stack.enter_context(serving(app))
+
+        yield start
