@@ -23,6 +23,8 @@ from app.settings import Settings, load_settings
 from tests.factories import Factory
 
 PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
+# `serve`: the app with changed settings, served for real by uvicorn.
+pytest_plugins = ["tests.live_server"]
 
 
 @contextmanager

@@ -16,7 +16,6 @@ import models
 from models import Role
 from tests.api.conftest import minimal_pdf, rows
 from tests.factories import gid
-from tests.live_server import serve  # noqa: F401  (fixture)
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 ROOM_STATS = (
