@@ -262,7 +262,13 @@ class AgoraGraphQL(GraphQL[Context, None]):
                 run = partial(self._introspect, prepared, context, variables, name)
             else:
                 run = partial(
-                    operations.execute, self.core_schema, prepared, context, variables, name
+                    operations.execute,
+                    self.core_schema,
+                    prepared,
+                    context,
+                    variables,
+                    name,
+                    self.production,
                 )
             job = partial(_run_and_close, run, context)
             if operation is not None and not operation[1] and not gated:
@@ -373,7 +379,11 @@ class AgoraGraphQL(GraphQL[Context, None]):
                 request_data.operation_name,
                 hide,
             )
-            errors = [coded(e) for e in result.errors] if result.errors else None
+            errors = (
+                [coded(operations.without_suggestion(e) if hide else e) for e in result.errors]
+                if result.errors
+                else None
+            )
             return ExecutionResult(data=result.data, errors=errors)
 
         return await anyio.to_thread.run_sync(partial(_run_and_close, run, context))

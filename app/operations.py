@@ -10,6 +10,7 @@ schema that Strawberry built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,6 +123,8 @@ def execute(
 ) -> dict[str, Any]:
     """The response body of one operation, errors coded as the API guide promises."""
     result = run(schema, prepared, context, variables, operation_name, hide_suggestions)
+    if hide_suggestions and result.errors:
+        return response_body(result.data, [without_suggestion(e) for e in result.errors])
     return response_body(result.data, result.errors)
 
 
@@ -148,6 +151,18 @@ def run(
     )
     assert isinstance(result, ExecutionResult)
     return result
+
+
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """The error without its "Did you mean …?": variable coercion suggests enum values and
+    input fields even when told not to."""
+    if "Did you mean" not in error.message:
+        return error
+    error.message = SUGGESTION.sub("", error.message)
+    return error
 
 
 def response_body(data: Any, errors: Any) -> dict[str, Any]:
