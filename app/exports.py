@@ -60,8 +60,13 @@ def safe_cell(value: Any, zone: ZoneInfo) -> str:
 
 
 def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], zone: ZoneInfo) -> Iterator[bytes]:
-    """UTF-8 CSV, header first, one chunk per batch of rows so memory stays flat."""
+    """UTF-8 CSV, header first, one chunk per batch of rows so memory stays flat.
+
+    It starts with a byte-order mark: without it, a spreadsheet on Windows reads the file
+    in the local code page and shows "Ã©" for every "é" in names and companies.
+    """
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(header)
     for n, row in enumerate(rows, start=1):

@@ -28,7 +28,7 @@ from resolvers.errors import (
     NotFoundError,
 )
 from resolvers.ids import decode
-from resolvers.moments import aware
+from resolvers.moments import aware, local
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -346,8 +346,10 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
     at = min(seen_at, ctx.now)
     room = _visible_room(ctx, viewer, request.room_id)
     if not may_scan(room, at):
+        event = ctx.db.get(models.Event, room.event_id)
+        when = local(at, event.timezone if event is not None else "UTC")
         raise ForbiddenError(
-            f"You were not allowed to scan at {room.name} at {at.isoformat()}: "
+            f"You were not allowed to scan at {room.name} at {when}: "
             "only its assigned controller (or an organizer) may scan there."
         )
     outcome = _record_or_duplicate(ctx, viewer, room, request, at)

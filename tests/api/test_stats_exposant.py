@@ -321,7 +321,9 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
     assert response.headers["cache-control"] == "private, no-store"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    # A byte-order mark first, so that spreadsheets on Windows read UTF-8 (accents intact).
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["scanned_at", "full_name", "email", "company", "note"]
     zone = ZoneInfo(exposant_event.timezone)
     expected = [
