@@ -5,15 +5,18 @@
   "use strict";
   var url = new URL("/graphql", window.location.href).toString();
   var fetcher = GraphiQL.createFetcher({ url: url });
+  // A link may carry the query to open with: /graphiql?query=...
+  var shared = new URLSearchParams(window.location.search).get("query");
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultEditorToolsVisibility: true,
-      defaultQuery:
+      query: shared || undefined,
+      defaultQuery: shared || (
         "# Log in first, then put the token in the Headers tab:\n" +
         '# {"Authorization": "Bearer <accessToken>"}\n' +
-        'mutation { login(email: "president@agora.demo", password: "agora-demo") { accessToken } }\n',
+        'mutation { login(email: "president@agora.demo", password: "agora-demo") { accessToken } }\n'),
     })
   );
 })();
