@@ -4,14 +4,18 @@ keeps its friendliness. Each check below is one a GraphQL security scanner makes
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 import models
+from app.main import create_app
 from models import Role
 from tests.api.conftest import minimal_pdf
 from tests.factories import gid
@@ -211,3 +215,53 @@ def test_the_bench_workloads_fit_the_production_limits(serve, people):
         codes = {e["extensions"]["code"] for e in answer.get("errors", [])}
         # Refused only for the made-up ids, never by a limit or validation.
         assert codes <= {"NOT_FOUND"}, answer
+
+
+@pytest.fixture
+def production_client(settings: Any, engine: Any, db: Any) -> Any:
+    app = create_app(dataclasses.replace(settings, env="production"), engine)
+    with TestClient(app) as client:
+        yield client
+
+
+def _socket_answer(client: Any, token: str, query: str) -> dict[str, Any]:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        return ws.receive_json()
+
+
+def test_the_websocket_takes_only_limited_subscriptions_in_production(
+    production_client, people, factory, db
+):
+    introspection = _socket_answer(production_client, people["participant"], INTROSPECTION)
+    assert introspection["type"] == "error"
+    assert "send queries and mutations with POST" in introspection["payload"][0]["message"]
+    aliases = " ".join(f"a{i}: __typename" for i in range(40))
+    overloaded = _socket_answer(
+        production_client, people["participant"], f"subscription {{ {aliases} }}"
+    )
+    assert overloaded["type"] == "error"
+    assert overloaded["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "40 aliases" in overloaded["payload"][0]["message"]
+    # A real subscription still runs.
+    event = people["event"]
+    president = db.get(models.User, event.president_id)
+    query = f'subscription {{ annoncePublished(eventId: "{gid("Event", event)}") {{ title }} }}'
+    with production_client.websocket_connect(
+        "/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        ws.send_json(
+            {
+                "type": "connection_init",
+                "payload": {"Authorization": f"Bearer {people['participant']}"},
+            }
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        time.sleep(0.3)
+        factory.annonce(event, president, models.AnnonceTarget.ALL, title="Bienvenue")
+        message = ws.receive_json()
+        assert message["type"] == "next", message
+        assert message["payload"]["data"]["annoncePublished"] == {"title": "Bienvenue"}
