@@ -213,5 +213,5 @@ def test_serve_demo_with_two_workers(tmp_path, settings, db):
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
-    assert f"GraphiQL: http://localhost:{port}/graphql" in output
+    assert f"GraphiQL: http://localhost:{port}/graphiql" in output
     assert "participant@agora.demo" in output
