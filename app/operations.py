@@ -19,14 +19,19 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
     parse,
     specified_rules,
     validate,
 )
 from graphql import execute as graphql_execute
+from graphql.pyutils import Path
 from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -85,6 +90,86 @@ class Documents:
         return Prepared(document, (), operations)
 
 
+# (attribute to read, output coercion) of a field that is a plain stored value.
+LeafRead = tuple[str, Callable[[Any], Any]]
+
+
+def _leaf_read(schema: GraphQLSchema, parent: GraphQLObjectType, details: Any) -> LeafRead | None:
+    """How to read this field straight off its object, when it is a stored scalar or enum
+    without arguments or resolver (Strawberry's own "basic" field); None otherwise."""
+    node = details[0].node
+    field_def = schema.get_field(parent, node.name.value)
+    if field_def is None or field_def.args or node.arguments:
+        return None
+    if not getattr(field_def.resolve, "_is_default", False):
+        return None
+    named = get_named_type(field_def.type)
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    if not is_leaf_type(named) or definition is None or definition.base_resolver is not None:
+        return None
+    return definition.python_name, named.coerce_output_value  # type: ignore[union-attr]
+
+
+class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, except that plain stored leaves are read without building a
+    resolve info, an argument map and a path each: under a 400-session programme those are
+    most of the fields. A leaf that is null or does not coerce takes the ordinary path, which
+    reports it exactly as before."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(grouped field set) -> (that set, kept alive so the id stays its own; its plan).
+        self._plans: dict[int, tuple[Any, list[tuple[str, Any, LeafRead | None]]]] = {}
+
+    def _plan(
+        self, parent: GraphQLObjectType, grouped: Any
+    ) -> list[tuple[str, Any, LeafRead | None]]:
+        entry = self._plans.get(id(grouped))
+        if entry is None or entry[0] is not grouped:
+            plan = [
+                (
+                    name,
+                    details,
+                    None if self.middleware_manager else _leaf_read(self.schema, parent, details),
+                )
+                for name, details in grouped.items()
+            ]
+            entry = (grouped, plan)
+            self._plans[id(grouped)] = entry
+        return entry[1]
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        results: dict[str, Any] = {}
+        for response_name, details, leaf in self._plan(parent_type, grouped_field_set):
+            if leaf is not None:
+                value = getattr(source_value, leaf[0], None)
+                if value is not None:
+                    try:
+                        coerced = leaf[1](value)
+                    except Exception:  # noqa: BLE001  (the ordinary path reports it)
+                        coerced = None
+                    if coerced is not None and coerced is not Undefined:
+                        results[response_name] = coerced
+                        continue
+            result = self.execute_field(
+                parent_type,
+                source_value,
+                details,
+                Path(path, response_name, parent_type.name),
+                position_context,
+            )
+            if result is not Undefined:
+                results[response_name] = result
+        return results
+
+
 def _never_awaitable(_value: Any) -> bool:
     # Queries and mutations resolve synchronously (subscriptions take Strawberry's own path).
     return False
@@ -105,7 +190,7 @@ def execute(
         context_value=context,
         variable_values=variables,
         operation_name=operation_name,
-        executor_class=StrawberryGraphQLCoreExecutionContext,
+        executor_class=LeafReadingExecutor,
         is_awaitable=_never_awaitable,
     )
     assert isinstance(result, ExecutionResult)
