@@ -74,6 +74,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.core_schema = schema._schema  # type: ignore[attr-defined]
         self.documents = operations.Documents(self.core_schema)
+        operations.install_lean_resolvers(self.core_schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_json_post(scope):

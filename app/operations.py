@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -34,7 +36,11 @@ from graphql import execute as graphql_execute
 from graphql.pyutils import Path
 from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
 
+from permissions.fields import AllowExtension
 from schema.errors import coded
 
 MAX_DEPTH = 12
@@ -202,3 +208,71 @@ def response_body(data: Any, errors: Any) -> dict[str, Any]:
     if errors:
         body["errors"] = [coded(e).formatted for e in errors]
     return body
+
+
+_PLAIN_ARGUMENT_TYPES: tuple[Any, ...] = (int, str, bool, float, strawberry.ID, datetime)
+
+
+def _plain(argument_type: Any) -> bool:
+    """Arguments whose GraphQL value is already the Python value (no enum, input or list)."""
+    if isinstance(argument_type, StrawberryOptional):
+        argument_type = argument_type.of_type
+    return argument_type in _PLAIN_ARGUMENT_TYPES
+
+
+def _lean_resolver(
+    definition: StrawberryField, graphql_args: dict[str, Any]
+) -> Callable[..., Any] | None:
+    """The field's resolver called directly, its @allow checked first: what Strawberry's
+    wrapper does for these fields, without converting arguments through its type machinery
+    and chaining extensions on every call. Fields with other extensions, enum, input or list
+    arguments, or root/parent parameters keep Strawberry's own wrapper."""
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or resolver.is_async
+        or resolver.root_parameter
+        or resolver.parent_parameter
+    ):
+        return None
+    guards = [e for e in definition.extensions if isinstance(e, AllowExtension)]
+    if len(guards) != len(definition.extensions):
+        return None
+    if not all(_plain(a.type) for a in definition.arguments):
+        return None
+    guard = guards[0] if guards else None
+    # GraphQL argument name -> the resolver's parameter name.
+    names = {
+        name: argument.extensions["strawberry-definition"].python_name
+        for name, argument in graphql_args.items()
+    }
+    call = resolver.wrapped_func
+    takes_self = resolver.self_parameter is not None
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+
+    def resolve(source: Any, raw_info: Any, **arguments: Any) -> Any:
+        info = Info(_raw_info=raw_info, _field=definition)
+        kwargs = {names.get(k, k): v for k, v in arguments.items()} if arguments else {}
+        if guard is not None:
+            guard.check(source, info, kwargs)
+        if info_name is not None:
+            kwargs[info_name] = info
+        return call(source, **kwargs) if takes_self else call(**kwargs)
+
+    return resolve
+
+
+def install_lean_resolvers(schema: GraphQLSchema) -> None:
+    """Swap in `_lean_resolver` on every query and mutation field it can serve (once, at start)."""
+    subscription = schema.subscription_type
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named is subscription:
+            continue
+        if named.name.startswith("__"):
+            continue
+        for field_def in named.fields.values():
+            definition = (field_def.extensions or {}).get("strawberry-definition")
+            if isinstance(definition, StrawberryField):
+                lean = _lean_resolver(definition, field_def.args)
+                if lean is not None:
+                    field_def.resolve = lean
