@@ -215,6 +215,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         self.documents = operations.Documents(
             self.core_schema, limits=Limits() if self.production else None
         )
+        operations.install_lean_resolvers(self.core_schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,7 +1,7 @@
 """rate limit counter: failed logins counted across workers
 
 Revision ID: b7d1c0a4e9f2
-Revises: 60bdbbf4402b
+Revises: 7d3f1c2a9b40
 Create Date: 2026-12-02 17:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'b7d1c0a4e9f2'
-down_revision: str | None = '60bdbbf4402b'
+down_revision: str | None = '7d3f1c2a9b40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
