@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 import models
 from app import security
+from app.live import Feed
 from app.settings import Settings
 from permissions.viewer import Viewer
 from resolvers.errors import UnauthenticatedError
@@ -28,7 +30,10 @@ class Context:
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
     connection_params: dict[str, Any] | None = None
-    # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
+    # Subscriptions: what wakes this one, and fresh sessions for each push (see `renew`).
+    feed: Feed | None = None
+    open_session: Callable[[], Session] | None = None
+    # A subscription's reads run in worker threads: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
@@ -51,6 +56,21 @@ class Context:
         """From now on in this request, the viewer is `user` (who just logged in)."""
         self._viewer = Viewer(user=user, db=self.db)
         self._viewer_loaded = True
+
+    def renew(self) -> None:
+        """Start a subscription's next push afresh: a new session, clock, loaders and viewer, so
+        it reads the database, and the viewer's rights, as they are now (not as at subscribe)."""
+        assert self.open_session is not None
+        self.db.close()
+        self.db = self.open_session()
+        self.now = models.utcnow()
+        self.loaders = Loaders(self.db, self.now)
+        self._viewer = None
+        self._viewer_loaded = False
+
+    def access_token(self) -> str | None:
+        """The bearer token of the request, or of the WebSocket's `connection_init`."""
+        return self._bearer()
 
     def _bearer(self) -> str | None:
         if self.token is not None:

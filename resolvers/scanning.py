@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 import models
 from models import DenyReason, PaymentStatus, ScanStatus
+from resolvers import news
 from resolvers.errors import (
     AgoraError,
     BadUserInputError,
@@ -277,6 +278,7 @@ def _record(
     if verdict.status == ScanStatus.GRANTED and verdict.member is not None:
         _check_in(ctx, verdict.member, at)
     ctx.db.flush()
+    news.publish(ctx.db, "room", room.id)
     rows = (room, controller, verdict.member, verdict.session)
     return ScanOutcome(access, duplicate=False, rows=tuple(r for r in rows if r is not None))
 
