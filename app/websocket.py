@@ -25,6 +25,7 @@ from sqlmodel import Session
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -35,6 +36,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
@@ -177,6 +179,17 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
                 context.feed.close()
             # The stream's reads committed: the session holds no connection by now.
             context.db.close()
+
+    async def _handle_pre_execution_error(
+        self, operation: Operation[Context, None], result: PreExecutionError
+    ) -> None:
+        for error in result.errors or ():
+            if isinstance(error.original_error, InvalidOperationTypeError):
+                error.message = (
+                    "Only subscriptions run over the WebSocket: send queries and mutations "
+                    "over HTTP (POST /graphql)."
+                )
+        await super()._handle_pre_execution_error(operation, result)
 
     async def _expire(self, expires_at: datetime) -> None:
         await asyncio.sleep(max(0.0, (expires_at - models.utcnow()).total_seconds()) + 0.05)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult
 
 from resolvers.errors import AgoraError
 
@@ -18,8 +20,9 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
-    if original is None:
-        # Parse, validation and variable errors: the request itself is malformed.
+    if original is None or isinstance(original, InvalidOperationTypeError):
+        # Parse, validation and variable errors, or an operation type the transport does not
+        # run: the request itself is malformed.
         error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
         return error
     log.error("unexpected error at %s", error.path, exc_info=original)
@@ -42,3 +45,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_coded(e) for e in result.errors]
+
+    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+        # Subscriptions: each push (and a refusal before the first) is coded before it is sent.
+        if result.errors:
+            result.errors = [_coded(e) for e in result.errors]
+        yield

@@ -24,12 +24,17 @@ class Closed(Exception):
 
 
 class LiveClient:
-    def __init__(self, url: str, *, origin: str | None = None) -> None:
+    def __init__(self, url: str, *, origin: str | None = None, token: str | None = None) -> None:
         ws_url = url.replace("http://", "ws://", 1)
-        headers = {"Origin": origin} if origin else None
+        headers = {"Origin": origin} if origin else {}
+        if token is not None:
+            # Non-browser clients may authenticate the handshake itself.
+            headers["Authorization"] = f"Bearer {token}"
         self._stack = ExitStack()
         self.ws: ClientConnection = self._stack.enter_context(
-            connect(ws_url, subprotocols=[PROTOCOL], additional_headers=headers, open_timeout=10)
+            connect(
+                ws_url, subprotocols=[PROTOCOL], additional_headers=headers or None, open_timeout=10
+            )
         )
         self._ids = itertools.count(1)
         # Messages received for other operations while waiting for one.
