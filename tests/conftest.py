@@ -21,7 +21,8 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.settings import Settings, load_settings
 from tests.factories import Factory
-from tests.live_server import live_server  # noqa: F401  (a fixture for every test module)
+from tests.live_data import door  # noqa: F401  (fixtures for every test module)
+from tests.live_server import live_server  # noqa: F401
 
 PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
 
