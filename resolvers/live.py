@@ -58,14 +58,15 @@ def scan_cursor(ctx: Context, *, room_id: int) -> int:
     return newest or 0
 
 
-def newest_scan_after(ctx: Context, *, room_id: int, after_id: int) -> models.RoomAccess | None:
+def scans_after(ctx: Context, *, room_id: int, after_id: int) -> list[models.RoomAccess]:
+    """Scans at this room's door after `after_id`, oldest first, at most LIVE_BATCH."""
     stmt = (
         select(models.RoomAccess)
         .where(models.RoomAccess.room_id == room_id, col(models.RoomAccess.id) > after_id)
-        .order_by(col(models.RoomAccess.id).desc())
-        .limit(1)
+        .order_by(col(models.RoomAccess.id))
+        .limit(LIVE_BATCH)
     )
-    return ctx.db.exec(stmt).first()
+    return list(ctx.db.exec(stmt))
 
 
 @dataclass(frozen=True)

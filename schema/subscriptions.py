@@ -154,44 +154,56 @@ class Subscription:
         feed.follow(rights)
         pushed: tuple[Any, ...] | None = None
 
-        def fetch() -> tuple[RoomOccupancy | None, datetime | None]:
+        def fetch() -> tuple[list[RoomOccupancy], datetime | None]:
+            """One update per new scan; one without a scan when only the state changed."""
             nonlocal after, pushed
             room = ctx.loaders.room_by_id.load(pk)
             if room is None:
-                return None, None  # deleted: the check before the push says so
+                return [], None  # deleted: the check before the push says so
             state = live.room_state(ctx, room_id=pk)
-            scan = live.newest_scan_after(ctx, room_id=pk, after_id=after)
+            scans = live.scans_after(ctx, room_id=pk, after_id=after)
+            if len(scans) == live.LIVE_BATCH:
+                feed.ring()  # more are waiting: read on at once
             running = state.session
-            now = (running.id if running else None, running.status if running else None)
-            current = (*now, state.occupancy, room.capacity)
-            if scan is None and current == pushed:
-                return None, state.next_change
+            current = (
+                running.id if running else None,
+                running.status if running else None,
+                state.occupancy,
+                room.capacity,
+            )
+            if not scans and current == pushed:
+                return [], state.next_change
             pushed = current
-            if scan is not None:
-                after = scan.id or after
-                ctx.loaders.member_by_id.load_many(
-                    [i for i in (scan.member_id, scan.controller_id) if i is not None]
-                )
-                if scan.session_id is not None:
-                    ctx.loaders.session_by_id.load(scan.session_id)
+            after = max((s.id or 0 for s in scans), default=after)
+            ctx.loaders.member_by_id.load_many(
+                [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
+            )
+            ctx.loaders.session_by_id.load_many(
+                list({s.session_id for s in scans if s.session_id is not None})
+            )
             if running is not None:
                 ctx.loaders.session_by_id.prime(running.id or 0, running)
-            update = RoomOccupancy(
-                room=Room.from_model(room),
-                occupancy=state.occupancy,
-                capacity=room.capacity,
-                session=Session.from_model(running) if running is not None else None,
-                last_scan=RoomAccess.from_model(scan) if scan is not None else None,
-            )
-            return update, state.next_change
+
+            def update(scan: models.RoomAccess | None) -> RoomOccupancy:
+                return RoomOccupancy(
+                    room=Room.from_model(room),
+                    occupancy=state.occupancy,
+                    capacity=room.capacity,
+                    session=Session.from_model(running) if running is not None else None,
+                    last_scan=RoomAccess.from_model(scan) if scan is not None else None,
+                )
+
+            return [update(s) for s in scans] or [update(None)], state.next_change
 
         # The first read is the state on subscribing: a door display is right from the start.
-        update, wake_at = await _in_thread(ctx, fetch)
-        yield update or RECHECK
+        updates, wake_at = await _in_thread(ctx, fetch)
         while True:
+            if not updates:
+                yield RECHECK
+            for update in updates:
+                yield update
             await _until_news(ctx, feed, wake_at)
-            update, wake_at = await _in_thread(ctx, fetch)
-            yield update or RECHECK
+            updates, wake_at = await _in_thread(ctx, fetch)
 
     @allowed(
         *EVENT_STAFF,
