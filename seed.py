@@ -21,7 +21,6 @@ from app.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
 from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
 from resolvers.ids import encode
-from resolvers.loaders import Loaders
 from resolvers.users import create_user, find_by_email
 
 DEMO_EVENT = "Salon Agora — démo"
@@ -69,7 +68,7 @@ class _SeedContext(Context):
 
 
 def _acting_as(db: Session, settings: Settings, user: models.User) -> Context:
-    ctx = _SeedContext(db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db))
+    ctx = _SeedContext(db=db, settings=settings, now=models.utcnow())
     ctx.act_as(user)
     return ctx
 

@@ -133,7 +133,6 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     import models
     from app.context import Context
     from resolvers.errors import NotFoundError
-    from resolvers.loaders import Loaders
     from resolvers.members import import_members
 
     try:
@@ -147,7 +146,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         event = db.get(models.Event, _event_pk(args.event))  # type: ignore[attr-defined]
         if event is None:
             raise NotFoundError(f"No event has the id {args.event}.")
-        ctx = Context(db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db))  # type: ignore[arg-type]
+        ctx = Context(db=db, settings=settings, now=models.utcnow())  # type: ignore[arg-type]
         with tqdm(desc="Importing", unit="row", file=sys.stderr) as bar:
 
             def on_total(total: int) -> None:

@@ -25,7 +25,6 @@ class Context:
     db: Session
     settings: Settings
     now: datetime
-    loaders: Loaders
     token: str | None = None
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
@@ -35,8 +34,16 @@ class Context:
     open_session: Callable[[], Session] | None = None
     # A subscription's reads run in worker threads: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _loaders: Loaders | None = field(default=None, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        # Made on first use: many operations (a scan, `{ __typename }`) never batch a read.
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, self.now)
+        return self._loaders
 
     @property
     def viewer(self) -> Viewer | None:
@@ -64,7 +71,7 @@ class Context:
         self.db.close()
         self.db = self.open_session()
         self.now = models.utcnow()
-        self.loaders = Loaders(self.db, self.now)
+        self._loaders = None
         self._viewer = None
         self._viewer_loaded = False
 
@@ -88,15 +95,16 @@ class Context:
             user_id = security.read_access_token(self.settings, token)
         except security.InvalidToken as exc:
             raise UnauthenticatedError(str(exc)) from exc
-        user = self.db.get(models.User, user_id)
-        if user is None:
+        viewer = Viewer.load(self.db, user_id)
+        if viewer is None:
             raise UnauthenticatedError("The access token's user no longer exists.")
-        return Viewer(user=user, db=self.db)
+        return viewer
 
     def commit(self) -> None:
         """End the use case's transaction; later reads in this request see what it wrote."""
         self.db.commit()
-        self.loaders.clear()
+        if self._loaders is not None:
+            self._loaders.clear()
         if self._viewer is not None:
             self._viewer.forget()
 

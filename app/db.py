@@ -19,7 +19,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if "poolclass" not in kwargs:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # No pre-ping: it is one more round trip on every request. A connection the server has
+        # dropped fails one request, and the pool then replaces every connection of that era;
+        # recycling keeps connections from outliving server-side idle limits.
+        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     return create_engine(url, **kwargs)
 
 

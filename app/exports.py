@@ -29,7 +29,6 @@ from resolvers import lookup
 from resolvers import stats as stats_resolvers
 from resolvers.errors import AgoraError, ForbiddenError
 from resolvers.ids import decode
-from resolvers.loaders import Loaders
 from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 
 HTTP_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
@@ -118,7 +117,6 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
             db=db,
             settings=settings,
             now=now,
-            loaders=Loaders(db, now),
             token=bearer_token(request.headers),
             request=request,
         )

@@ -23,7 +23,6 @@ from app.settings import Settings
 from resolvers import calendar, files
 from resolvers.errors import AgoraError, UnauthenticatedError
 from resolvers.ids import decode
-from resolvers.loaders import Loaders
 
 T = TypeVar("T")
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
@@ -41,9 +40,7 @@ def _run(
     if token is None and token_in_query:
         token = request.query_params.get("token") or None
     with sessions() as db:
-        ctx = Context(
-            db=db, settings=settings, now=models.utcnow(), loaders=Loaders(db), token=token
-        )
+        ctx = Context(db=db, settings=settings, now=models.utcnow(), token=token)
         try:
             ctx.require_viewer()
             return use_case(ctx)

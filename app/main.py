@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The schema, the ORM mappers and the modules are built and stay for the process's life:
+        # out of the collector's sight, a request's garbage is collected without walking them
+        # (a third of a large read's time went to the collector before).
+        gc.freeze()
         await hub.start()
         try:
             yield

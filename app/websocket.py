@@ -46,7 +46,6 @@ from app.context import Context
 from app.graphql import bearer_token
 from app.live import Hub
 from app.settings import Settings
-from resolvers.loaders import Loaders
 
 log = logging.getLogger("agora.live")
 
@@ -249,7 +248,6 @@ class LiveSocket(GraphQL[Context, None]):
             db=db,
             settings=self.settings,
             now=now,
-            loaders=Loaders(db, now),
             token=bearer_token(request.headers),
             request=request,
         )
@@ -261,7 +259,6 @@ class LiveSocket(GraphQL[Context, None]):
             db=db,
             settings=self.settings,
             now=now,
-            loaders=Loaders(db, now),
             token=connection.token,
             request=connection.request,
             connection_params=connection.connection_params,

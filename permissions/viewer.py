@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 import models
 from models import Role
+from resolvers.id_sets import among
 
 
 @dataclass
 class Viewer:
     user: models.User
     db: Session
-    _scanned: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Exposant member id -> member id -> scanned by that exposant.
+    _scanned: dict[int, dict[int, bool]] = field(default_factory=dict)
 
     @property
     def user_id(self) -> int:
@@ -33,18 +37,49 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.user.is_admin
 
-    @cached_property
-    def memberships(self) -> dict[int, models.Member]:
-        """The viewer's membership per event id."""
-        rows = self.db.exec(select(models.Member).where(models.Member.user_id == self.user_id))
-        return {m.event_id: m for m in rows}
+    @classmethod
+    def load(cls, db: Session, user_id: int) -> Viewer | None:
+        """The user and their standing (memberships, presidencies) in one statement; None when
+        no such user exists. Every authenticated request starts here."""
+        U, E, M = models.User, models.Event, models.Member
+        other = aliased(M)
+        belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
+        stmt = (
+            select(U, E.id, E.president_id, M)
+            .select_from(U)
+            .outerjoin(E, or_(col(E.president_id) == U.id, belongs))
+            .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == U.id))
+            .where(col(U.id) == user_id)
+        )
+        rows = db.exec(stmt).all()
+        if not rows:
+            return None
+        viewer = cls(user=rows[0][0], db=db)
+        viewer.__dict__["_standing"] = _standing_of(
+            user_id, [(event_id, president_id, m) for _, event_id, president_id, m in rows]
+        )
+        return viewer
 
     @cached_property
-    def presided(self) -> frozenset[int]:
-        rows = self.db.exec(
-            select(models.Event.id).where(models.Event.president_id == self.user_id)
+    def _standing(self) -> tuple[dict[int, models.Member], frozenset[int]]:
+        """Memberships per event id and presided event ids (after `forget`, or for a viewer
+        made from a login), read together: every event the viewer presides or belongs to."""
+        E, M = models.Event, models.Member
+        stmt = (
+            select(E.id, E.president_id, M)
+            .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == self.user_id))
+            .where(or_(col(E.president_id) == self.user_id, col(M.id).is_not(None)))
         )
-        return frozenset(i for i in rows if i is not None)
+        return _standing_of(self.user_id, self.db.exec(stmt).all())
+
+    @property
+    def memberships(self) -> dict[int, models.Member]:
+        """The viewer's membership per event id."""
+        return self._standing[0]
+
+    @property
+    def presided(self) -> frozenset[int]:
+        return self._standing[1]
 
     @cached_property
     def assignments(self) -> list[models.RoomAssignment]:
@@ -64,7 +99,7 @@ class Viewer:
 
     def forget(self) -> None:
         """Drop what was loaded: after a mutation that changed the viewer's own standing."""
-        for name in ("memberships", "presided", "assignments", "session_accesses"):
+        for name in ("_standing", "assignments", "session_accesses"):
             self.__dict__.pop(name, None)
         self._scanned.clear()
 
@@ -95,11 +130,43 @@ class Viewer:
         exposant = self.member_in(event_id)
         if exposant is None or exposant.role != Role.EXPOSANT or exposant.id is None:
             return False
-        if exposant.id not in self._scanned:
-            stmt = (
-                select(models.Visit.participant_id)
-                .where(models.Visit.exposant_id == exposant.id)
-                .distinct()
-            )
-            self._scanned[exposant.id] = frozenset(self.db.exec(stmt))
-        return member_id in self._scanned[exposant.id]
+        known = self._scanned.setdefault(exposant.id, {})
+        if member_id not in known:
+            self._learn_scanned(exposant.id, event_id, member_id, known)
+        return known[member_id]
+
+    def _learn_scanned(
+        self, exposant_id: int, event_id: int, member_id: int, known: dict[int, bool]
+    ) -> None:
+        """Whether the exposant scanned `member_id` and every other member of the event the
+        request has loaded (the rows at hand, say a page of visits): one EXISTS-like lookup
+        over those ids, never the exposant's whole list of leads."""
+        wanted = {member_id}
+        for obj in list(self.db.identity_map.values()):
+            if isinstance(obj, models.Member) and obj.event_id == event_id and obj.id is not None:
+                wanted.add(obj.id)
+        wanted.difference_update(known)
+        V = models.Visit
+        stmt = (
+            select(V.participant_id)
+            .where(V.exposant_id == exposant_id, among(col(V.participant_id), wanted))
+            .distinct()
+        )
+        scanned = set(self.db.exec(stmt))
+        for candidate in wanted:
+            known[candidate] = candidate in scanned
+
+
+def _standing_of(
+    user_id: int, rows: list[tuple[int | None, int | None, models.Member | None]]
+) -> tuple[dict[int, models.Member], frozenset[int]]:
+    memberships: dict[int, models.Member] = {}
+    presided: set[int] = set()
+    for event_id, president_id, member in rows:
+        if event_id is None:
+            continue
+        if member is not None:
+            memberships[event_id] = member
+        if president_id == user_id:
+            presided.add(event_id)
+    return memberships, frozenset(presided)

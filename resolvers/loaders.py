@@ -18,7 +18,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import models
-from resolvers import stats
+from resolvers import questions, stats
+from resolvers.id_sets import among
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -70,7 +71,7 @@ class BatchLoader(Generic[K, V]):
 
 def _by_id(model: type) -> Callable[[Session, list[int]], dict[int, Any]]:
     def fetch(db: Session, ids: list[int]) -> dict[int, Any]:
-        rows = db.exec(select(model).where(col(model.id).in_(ids)))  # type: ignore[attr-defined]
+        rows = db.exec(select(model).where(among(col(model.id), ids)))  # type: ignore[attr-defined]
         return {row.id: row for row in rows}
 
     return fetch
@@ -81,7 +82,7 @@ def _grouped(
 ) -> Callable[[Session, list[int]], dict[int, list[Any]]]:
     def fetch(db: Session, ids: list[int]) -> dict[int, list[Any]]:
         column = getattr(model, key)
-        rows = db.exec(select(model).where(col(column).in_(ids)).order_by(*order))
+        rows = db.exec(select(model).where(among(col(column), ids)).order_by(*order))
         grouped: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, key)].append(row)
@@ -93,7 +94,7 @@ def _grouped(
 def _latest_badges(db: Session, member_ids: list[int]) -> dict[int, models.Badge]:
     latest = (
         select(func.max(models.Badge.id))
-        .where(col(models.Badge.member_id).in_(member_ids))
+        .where(among(col(models.Badge.member_id), member_ids))
         .group_by(col(models.Badge.member_id))
     )
     rows = db.exec(select(models.Badge).where(col(models.Badge.id).in_(latest)))
@@ -106,7 +107,7 @@ def _current_event_files(
     F = models.StoredFile
     newest = (
         select(func.max(F.id))
-        .where(col(F.event_id).in_(event_ids), col(F.member_id).is_(None))
+        .where(among(col(F.event_id), event_ids), col(F.member_id).is_(None))
         .group_by(col(F.event_id), col(F.kind))
     )
     found: dict[int, dict[str, models.StoredFile]] = defaultdict(dict)
@@ -118,7 +119,7 @@ def _current_event_files(
 def _current_plans(db: Session, member_ids: list[int]) -> dict[int, models.StoredFile]:
     F = models.StoredFile
     newest = (
-        select(func.max(F.id)).where(col(F.member_id).in_(member_ids)).group_by(col(F.member_id))
+        select(func.max(F.id)).where(among(col(F.member_id), member_ids)).group_by(col(F.member_id))
     )
     return {
         f.member_id: f
@@ -137,7 +138,7 @@ def _slots_at(
         stmt = (
             select(A)
             .where(
-                col(getattr(A, key)).in_(ids),
+                among(col(getattr(A, key)), ids),
                 col(A.cancelled).is_(False),
                 col(A.starts_at) <= moment,
                 col(A.ends_at) > moment,
@@ -156,7 +157,7 @@ def _upvoted_by(member_id: int) -> Callable[[Session, list[int]], dict[int, bool
     def fetch(db: Session, question_ids: list[int]) -> dict[int, bool]:
         U = models.QuestionUpvote
         stmt = select(U.question_id).where(
-            U.member_id == member_id, col(U.question_id).in_(question_ids)
+            U.member_id == member_id, among(col(U.question_id), question_ids)
         )
         return dict.fromkeys(db.exec(stmt), True)
 
@@ -306,6 +307,33 @@ class Loaders:
             member_id,
             lambda: BatchLoader(
                 self.db, _upvoted_by(member_id), bool, [(models.Question, lambda q: q.id)]
+            ),
+        )
+
+    def question_count_by_session_id(self, answered: bool | None) -> BatchLoader[int, int]:
+        return self._keyed(
+            "question_count_by_session_id",
+            answered,
+            lambda: BatchLoader(
+                self.db,
+                lambda db, ids: questions.count_by_session(db, ids, answered),
+                int,
+                [(models.EventSession, lambda s: s.id)],
+            ),
+        )
+
+    def first_questions_by_session_id(
+        self, answered: bool | None, first: int | None
+    ) -> BatchLoader[int, tuple[list[models.Question], list[str], bool]]:
+        """The first page of each session's questions (Session.questions without `after`)."""
+        return self._keyed(
+            "first_questions_by_session_id",
+            (answered, first),
+            lambda: BatchLoader(
+                self.db,
+                lambda db, ids: questions.first_pages(db, ids, answered, first),
+                lambda: ([], [], False),
+                [(models.EventSession, lambda s: s.id)],
             ),
         )
 

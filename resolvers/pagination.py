@@ -37,12 +37,12 @@ class SortKey:
     is_datetime: bool = False
 
 
-def _encode(values: Sequence[Any]) -> str:
+def encode_cursor(values: Sequence[Any]) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
         if not isinstance(raw, list) or len(raw) != len(keys):
@@ -82,20 +82,23 @@ def paginate(
     key_of: Callable[[Any], Sequence[Any]],
     first: int | None,
     after: str | None,
+    total: int | None = None,
 ) -> Page[Any]:
-    """One page of `stmt` (a select of one entity, filtered) and its total count: two statements."""
+    """One page of `stmt` (a select of one entity, filtered) and its total count: two statements,
+    or one when the caller already counted the same rows (`total`)."""
     size = page_size(first)
-    total = db.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
+    if total is None:
+        total = db.execute(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        ).scalar_one()
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if after is not None:
-        ordered = ordered.where(_after(keys, _decode(after, keys)))
+        ordered = ordered.where(_after(keys, decode_cursor(after, keys)))
     rows = list(db.execute(ordered.limit(size + 1)).scalars())
     items = rows[:size]
     return Page(
         items=items,
-        cursors=[_encode(key_of(row)) for row in items],
+        cursors=[encode_cursor(key_of(row)) for row in items],
         has_next=len(rows) > size,
         has_previous=after is not None,
         total_count=total,

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, update
+from sqlalchemy import ColumnElement, case, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 import models
 from resolvers import news
 from resolvers.errors import ConflictError
+from resolvers.id_sets import among
 from resolvers.lookup import get_question
-from resolvers.pagination import Page, SortKey, paginate
+from resolvers.pagination import (
+    Page,
+    SortKey,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    paginate,
+)
 from resolvers.text import required_text
 from resolvers.visibility import visible_in_event
 
@@ -99,6 +107,12 @@ def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
     return question
 
 
+def _answered_filter(answered: bool | None) -> list[ColumnElement[bool]]:
+    if answered is None:
+        return []
+    return [col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None)]
+
+
 def list_questions(
     ctx: Context,
     session: models.EventSession,
@@ -108,9 +122,56 @@ def list_questions(
     after: str | None,
 ) -> Page[models.Question]:
     """Unanswered first, then most upvoted, then oldest (ties by id)."""
-    stmt = select(Q).where(Q.session_id == session.id)
-    if answered is not None:
-        stmt = stmt.where(
-            col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None)
-        )
+    stmt = select(Q).where(Q.session_id == session.id, *_answered_filter(answered))
     return paginate(ctx.db, stmt, keys=ORDER, key_of=_key_of, first=first, after=after)
+
+
+def check_page(first: int | None, after: str | None) -> None:
+    """Refuse a bad `first` or a foreign cursor, whichever parts of the page are read."""
+    page_size(first)
+    if after is not None:
+        decode_cursor(after, ORDER)
+
+
+def count_by_session(db: Session, session_ids: list[int], answered: bool | None) -> dict[int, int]:
+    """How many questions each session has (of one answered state): one GROUP BY."""
+    stmt = (
+        select(Q.session_id, func.count())
+        .where(among(col(Q.session_id), session_ids), *_answered_filter(answered))
+        .group_by(col(Q.session_id))
+    )
+    return dict(db.exec(stmt).all())  # type: ignore[arg-type]
+
+
+def first_pages(
+    db: Session, session_ids: list[int], answered: bool | None, first: int | None
+) -> dict[int, tuple[list[models.Question], list[str], bool]]:
+    """The first page of each session's questions in one statement (rows ranked per session):
+    the items, their cursors, and whether more follow."""
+    size = page_size(first)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(Q.session_id),
+            order_by=[k.column.desc() if k.descending else k.column.asc() for k in ORDER],
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(col(Q.id).label("id"), rank)
+        .where(among(col(Q.session_id), session_ids), *_answered_filter(answered))
+        .subquery()
+    )
+    stmt = (
+        select(Q)
+        .join(ranked, ranked.c.id == Q.id)
+        .where(ranked.c.rank <= size + 1)
+        .order_by(col(Q.session_id), ranked.c.rank)
+    )
+    rows: dict[int, list[models.Question]] = {}
+    for q in db.exec(stmt):
+        rows.setdefault(q.session_id, []).append(q)
+    return {
+        sid: (items[:size], [encode_cursor(_key_of(q)) for q in items[:size]], len(items) > size)
+        for sid, items in rows.items()
+    }

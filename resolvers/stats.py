@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 import models
 from models import DenyReason, PaymentStatus, ScanStatus, SessionKind
 from resolvers.errors import BadUserInputError
+from resolvers.id_sets import among
 from resolvers.pagination import Page, SortKey, paginate
 
 if TYPE_CHECKING:
@@ -156,7 +157,12 @@ NEWEST_VISIT_FIRST = [
 
 
 def list_visits(
-    ctx: Context, exposant: models.Member, *, first: int | None, after: str | None
+    ctx: Context,
+    exposant: models.Member,
+    *,
+    first: int | None,
+    after: str | None,
+    total: int | None = None,
 ) -> Page[models.Visit]:
     """The exposant's visits (leads), newest first; keyset pages stay stable as visits arrive."""
     stmt = select(models.Visit).where(*_visits_of(exposant))
@@ -167,6 +173,7 @@ def list_visits(
         key_of=lambda v: [v.scanned_at, v.id],
         first=first,
         after=after,
+        total=total,
     )
 
 
@@ -259,6 +266,7 @@ def list_room_scans(
     status: ScanStatus | None,
     first: int | None,
     after: str | None,
+    total: int | None = None,
 ) -> Page[models.RoomAccess]:
     """The room's scan log, newest first, optionally only granted or denied scans."""
     stmt = select(models.RoomAccess).where(*_scans_in_room(room, since, until))
@@ -271,6 +279,7 @@ def list_room_scans(
         key_of=lambda a: [a.scanned_at, a.id],
         first=first,
         after=after,
+        total=total,
     )
 
 
@@ -282,7 +291,7 @@ def attendance_by_session(db: Session, session_ids: list[int]) -> dict[int, int]
     A = models.RoomAccess
     rows = db.execute(
         select(A.session_id, func.count(distinct(A.member_id)))
-        .where(col(A.session_id).in_(session_ids), col(A.status) == ScanStatus.GRANTED)
+        .where(among(col(A.session_id), session_ids), col(A.status) == ScanStatus.GRANTED)
         .group_by(col(A.session_id))
     ).all()
     return dict(rows)  # type: ignore[arg-type]
@@ -294,7 +303,7 @@ def occupancy_by_room(db: Session, room_ids: list[int], now: datetime) -> dict[i
     rows = db.execute(
         select(S.room_id, func.count(distinct(A.member_id)))
         .join(A, and_(col(A.session_id) == S.id, col(A.status) == ScanStatus.GRANTED))
-        .where(col(S.room_id).in_(room_ids), col(S.starts_at) <= now, col(S.ends_at) > now)
+        .where(among(col(S.room_id), room_ids), col(S.starts_at) <= now, col(S.ends_at) > now)
         .group_by(col(S.room_id))
     ).all()
     return dict(rows)  # type: ignore[arg-type]

@@ -15,7 +15,8 @@ from resolvers.errors import AgoraError
 log = logging.getLogger("agora")
 
 
-def _coded(error: GraphQLError) -> GraphQLError:
+def coded(error: GraphQLError) -> GraphQLError:
+    """The error as clients see it: with its `extensions.code`, its text hidden if unexpected."""
     original = error.original_error
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
@@ -44,10 +45,10 @@ class ErrorCodes(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [_coded(e) for e in result.errors]
+            result.errors = [coded(e) for e in result.errors]
 
     def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
         # Subscriptions: each push (and a refusal before the first) is coded before it is sent.
         if result.errors:
-            result.errors = [_coded(e) for e in result.errors]
+            result.errors = [coded(e) for e in result.errors]
         yield

@@ -13,7 +13,6 @@ from permissions.policy import Subject
 from resolvers import lookup, questions
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode, encode
-from resolvers.pagination import Page
 from schema.node import Node, PageInfo
 from schema.types import ADMIN, EVENT_STAFF, ORGANIZER, Member, Session, User
 
@@ -107,27 +106,69 @@ class QuestionEdge:
     description="A page of questions: unanswered first, then most upvoted, then oldest."
 )
 class QuestionConnection:
-    page_info: PageInfo
-    edges: list[QuestionEdge]
-    total_count: int
+    """Each part is read when asked for, batched across the sessions of the answer: a
+    programme asking `questions { totalCount }` under 400 sessions runs one GROUP BY."""
+
+    session_model: strawberry.Private[models.EventSession]
+    answered: strawberry.Private[bool | None]
+    first: strawberry.Private[int | None]
+    after: strawberry.Private[str | None]
+    _page: strawberry.Private[list[tuple[list[models.Question], list[str], bool]]]
 
     @classmethod
-    def from_page(
-        cls, page: Page[models.Question], session: models.EventSession
+    def for_session(
+        cls,
+        session: models.EventSession,
+        answered: bool | None,
+        first: int | None,
+        after: str | None,
     ) -> QuestionConnection:
-        return cls(
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=page.has_previous,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-            edges=[
-                QuestionEdge(cursor=c, node=Question.from_model(q, session))
-                for c, q in zip(page.cursors, page.items, strict=True)
-            ],
-            total_count=page.total_count,
+        questions.check_page(first, after)
+        return cls(session_model=session, answered=answered, first=first, after=after, _page=[])
+
+    def _rows(self, info: Info) -> tuple[list[models.Question], list[str], bool]:
+        if not self._page:
+            session_id = self.session_model.id
+            assert session_id is not None
+            if self.after is None:
+                loader = info.context.loaders.first_questions_by_session_id(
+                    self.answered, self.first
+                )
+                self._page.append(loader.load(session_id))
+            else:
+                page = questions.list_questions(
+                    info.context,
+                    self.session_model,
+                    answered=self.answered,
+                    first=self.first,
+                    after=self.after,
+                )
+                self._page.append((page.items, page.cursors, page.has_next))
+        return self._page[0]
+
+    @strawberry.field
+    def page_info(self, info: Info) -> PageInfo:
+        _, cursors, has_next = self._rows(info)
+        return PageInfo(
+            has_next_page=has_next,
+            has_previous_page=self.after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         )
+
+    @strawberry.field
+    def edges(self, info: Info) -> list[QuestionEdge]:
+        items, cursors, _ = self._rows(info)
+        return [
+            QuestionEdge(cursor=c, node=Question.from_model(q, self.session_model))
+            for c, q in zip(cursors, items, strict=True)
+        ]
+
+    @strawberry.field
+    def total_count(self, info: Info) -> int:
+        assert self.session_model.id is not None
+        loader = info.context.loaders.question_count_by_session_id(self.answered)
+        return loader.load(self.session_model.id)
 
 
 @strawberry.type

@@ -82,7 +82,14 @@ class ExposantStats:
     def visits(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> VisitConnection:
-        page = stats_resolvers.list_visits(info.context, self.member, first=first, after=after)
+        # The totals statement counts the same rows (the stats' other fields often ask for it).
+        page = stats_resolvers.list_visits(
+            info.context,
+            self.member,
+            first=first,
+            after=after,
+            total=self._totals(info).total,
+        )
         return visit_connection(page)
 
     @strawberry.field(
@@ -163,8 +170,16 @@ class RoomStats:
             status=status,
             first=first,
             after=after,
+            total=self._count_of(info, status),
         )
         return room_access_connection(page)
+
+    def _count_of(self, info: Info, status: ScanStatus | None) -> int:
+        """The scans of that status, from the totals statement the other fields share."""
+        totals = self._totals(info)
+        if status is None:
+            return totals.total
+        return totals.granted if status == ScanStatus.GRANTED else totals.denied
 
 
 @strawberry.type(description="A session's attendance against its room's capacity.")

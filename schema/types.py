@@ -14,7 +14,6 @@ from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
-from resolvers import questions as question_resolvers
 from resolvers import staff as staff_resolvers
 from resolvers import stats as stats_resolvers
 from resolvers.ids import encode, optional_pk
@@ -444,10 +443,7 @@ class Session(Node):
     ) -> LazyQuestionConnection | None:
         from schema.questions import QuestionConnection
 
-        page = question_resolvers.list_questions(
-            info.context, self.model, answered=answered, first=first, after=after
-        )
-        return QuestionConnection.from_page(page, self.model)
+        return QuestionConnection.for_session(self.model, answered, first, after)
 
     @allowed(
         *ROOM_STATS_RULES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import models
 from models import AnnonceTarget, Role
@@ -51,3 +52,57 @@ def test_event_programme_costs_the_same_for_2_or_12_rooms(gql, factory, count_st
     large_count = _count(gql, count_statements, large, factory.token(president_large))
     assert large_count == small_count
     assert small_count <= 20
+
+
+QUESTION_COUNTS = """query($id: ID!) {
+  event(id: $id) {
+    rooms { name sessions { title status questions { totalCount edges { node { text } } } } }
+  }
+}"""
+
+
+def _programme_with_questions(factory, rooms: int, sessions_per_room: int, questions: int):
+    """An event whose participant may attend everything (paid ateliers marked PAID)."""
+    event = factory.event(president=factory.user())
+    participant = factory.member(event, Role.PARTICIPANT)
+    for _ in range(rooms):
+        room = factory.room(event)
+        for i in range(sessions_per_room):
+            start = factory.now + timedelta(hours=2 * i)
+            paid = i % 2 == 1
+            session = factory.session(
+                room,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                kind=models.SessionKind.ATELIER if paid else models.SessionKind.CONFERENCE,
+                price=Decimal("20") if paid else Decimal("0"),
+            )
+            if paid:
+                factory.access(session, participant, models.PaymentStatus.PAID)
+            for n in range(questions):
+                factory.question(session, participant, text=f"Q{n}")
+    return event, participant
+
+
+def test_question_counts_under_every_session_cost_one_statement_per_level(
+    gql, factory, count_statements
+):
+    small, small_viewer = _programme_with_questions(factory, 1, 2, questions=1)
+    large, large_viewer = _programme_with_questions(factory, 8, 6, questions=4)
+    counts = []
+    for event, viewer, sessions, per_session in (
+        (small, small_viewer, 2, 1),
+        (large, large_viewer, 48, 4),
+    ):
+        with count_statements() as statements:
+            data = gql.ok(
+                QUESTION_COUNTS,
+                {"id": gid("Event", event)},
+                token=factory.token(factory.db.get(models.User, viewer.user_id)),
+            )
+        listed = [s for r in data["event"]["rooms"] for s in r["sessions"]]
+        assert len(listed) == sessions
+        assert {s["questions"]["totalCount"] for s in listed} == {per_session}
+        assert all(len(s["questions"]["edges"]) == per_session for s in listed)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

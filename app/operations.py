@@ -1,0 +1,278 @@
+"""Running a GraphQL operation sent over HTTP: the hot path of every query and mutation.
+
+Strawberry's own `execute_sync` runs its extension machinery on every request (the document is
+walked again for the depth limit, the caches are consulted through extension hooks), which costs
+about 1 ms before the first resolver runs. Clients send a small set of documents over and over,
+so each distinct document text is parsed, validated and limit-checked once and kept; a request
+then only coerces its variables and lets graphql-core execute the prepared document against the
+schema that Strawberry built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql import execute as graphql_execute
+from graphql.pyutils import Path
+from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
+
+from permissions.fields import AllowExtension
+from schema.errors import coded
+
+MAX_DEPTH = 12
+MAX_TOKENS = 5000
+CACHED_DOCUMENTS = 1024
+# Root fields answered from the schema alone: an operation made only of these needs no database.
+SCHEMA_ONLY_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document as parsed and validated once; `errors` when it can never run."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    # Operation name (None for the only one) -> its type and whether it needs the database.
+    operations: dict[str | None, tuple[OperationType, bool]]
+
+    def operation(self, name: str | None) -> tuple[OperationType, bool] | None:
+        if name is None and len(self.operations) == 1:
+            return next(iter(self.operations.values()))
+        return self.operations.get(name)
+
+
+def _needs_database(operation: OperationDefinitionNode) -> bool:
+    selections = operation.selection_set.selections
+    return not all(
+        getattr(getattr(s, "name", None), "value", None) in SCHEMA_ONLY_FIELDS for s in selections
+    )
+
+
+class Documents:
+    """Prepared documents by text, least recently used dropped first."""
+
+    def __init__(self, schema: GraphQLSchema, maxsize: int = CACHED_DOCUMENTS) -> None:
+        self.schema = schema
+        self.rules = (*specified_rules, create_validator(MAX_DEPTH, None))
+        self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=maxsize)(self._prepare)
+
+    def _prepare(self, text: str) -> Prepared:
+        try:
+            document = parse(text, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            return Prepared(None, (error,), {})
+        errors = validate(self.schema, document, self.rules)
+        if errors:
+            return Prepared(None, tuple(errors), {})
+        operations = {
+            (d.name.value if d.name else None): (d.operation, _needs_database(d))
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        }
+        return Prepared(document, (), operations)
+
+
+# (attribute to read, output coercion) of a field that is a plain stored value.
+LeafRead = tuple[str, Callable[[Any], Any]]
+
+
+def _leaf_read(schema: GraphQLSchema, parent: GraphQLObjectType, details: Any) -> LeafRead | None:
+    """How to read this field straight off its object, when it is a stored scalar or enum
+    without arguments or resolver (Strawberry's own "basic" field); None otherwise."""
+    node = details[0].node
+    field_def = schema.get_field(parent, node.name.value)
+    if field_def is None or field_def.args or node.arguments:
+        return None
+    if not getattr(field_def.resolve, "_is_default", False):
+        return None
+    named = get_named_type(field_def.type)
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    if not is_leaf_type(named) or definition is None or definition.base_resolver is not None:
+        return None
+    return definition.python_name, named.coerce_output_value  # type: ignore[union-attr]
+
+
+class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, except that plain stored leaves are read without building a
+    resolve info, an argument map and a path each: under a 400-session programme those are
+    most of the fields. A leaf that is null or does not coerce takes the ordinary path, which
+    reports it exactly as before."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(grouped field set) -> (that set, kept alive so the id stays its own; its plan).
+        self._plans: dict[int, tuple[Any, list[tuple[str, Any, LeafRead | None]]]] = {}
+
+    def _plan(
+        self, parent: GraphQLObjectType, grouped: Any
+    ) -> list[tuple[str, Any, LeafRead | None]]:
+        entry = self._plans.get(id(grouped))
+        if entry is None or entry[0] is not grouped:
+            plan = [
+                (
+                    name,
+                    details,
+                    None if self.middleware_manager else _leaf_read(self.schema, parent, details),
+                )
+                for name, details in grouped.items()
+            ]
+            entry = (grouped, plan)
+            self._plans[id(grouped)] = entry
+        return entry[1]
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        results: dict[str, Any] = {}
+        for response_name, details, leaf in self._plan(parent_type, grouped_field_set):
+            if leaf is not None:
+                value = getattr(source_value, leaf[0], None)
+                if value is not None:
+                    try:
+                        coerced = leaf[1](value)
+                    except Exception:  # noqa: BLE001  (the ordinary path reports it)
+                        coerced = None
+                    if coerced is not None and coerced is not Undefined:
+                        results[response_name] = coerced
+                        continue
+            result = self.execute_field(
+                parent_type,
+                source_value,
+                details,
+                Path(path, response_name, parent_type.name),
+                position_context,
+            )
+            if result is not Undefined:
+                results[response_name] = result
+        return results
+
+
+def _never_awaitable(_value: Any) -> bool:
+    # Queries and mutations resolve synchronously (subscriptions take Strawberry's own path).
+    return False
+
+
+def execute(
+    schema: GraphQLSchema,
+    prepared: Prepared,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> dict[str, Any]:
+    """The response body of one operation, errors coded as the API guide promises."""
+    assert prepared.document is not None
+    result = graphql_execute(
+        schema,
+        prepared.document,
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
+        executor_class=LeafReadingExecutor,
+        is_awaitable=_never_awaitable,
+    )
+    assert isinstance(result, ExecutionResult)
+    return response_body(result.data, result.errors)
+
+
+def response_body(data: Any, errors: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"data": data}
+    if errors:
+        body["errors"] = [coded(e).formatted for e in errors]
+    return body
+
+
+_PLAIN_ARGUMENT_TYPES: tuple[Any, ...] = (int, str, bool, float, strawberry.ID, datetime)
+
+
+def _plain(argument_type: Any) -> bool:
+    """Arguments whose GraphQL value is already the Python value (no enum, input or list)."""
+    if isinstance(argument_type, StrawberryOptional):
+        argument_type = argument_type.of_type
+    return argument_type in _PLAIN_ARGUMENT_TYPES
+
+
+def _lean_resolver(
+    definition: StrawberryField, graphql_args: dict[str, Any]
+) -> Callable[..., Any] | None:
+    """The field's resolver called directly, its @allow checked first: what Strawberry's
+    wrapper does for these fields, without converting arguments through its type machinery
+    and chaining extensions on every call. Fields with other extensions, enum, input or list
+    arguments, or root/parent parameters keep Strawberry's own wrapper."""
+    resolver = definition.base_resolver
+    if (
+        resolver is None
+        or resolver.is_async
+        or resolver.root_parameter
+        or resolver.parent_parameter
+    ):
+        return None
+    guards = [e for e in definition.extensions if isinstance(e, AllowExtension)]
+    if len(guards) != len(definition.extensions):
+        return None
+    if not all(_plain(a.type) for a in definition.arguments):
+        return None
+    guard = guards[0] if guards else None
+    # GraphQL argument name -> the resolver's parameter name.
+    names = {
+        name: argument.extensions["strawberry-definition"].python_name
+        for name, argument in graphql_args.items()
+    }
+    call = resolver.wrapped_func
+    takes_self = resolver.self_parameter is not None
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+
+    def resolve(source: Any, raw_info: Any, **arguments: Any) -> Any:
+        info = Info(_raw_info=raw_info, _field=definition)
+        kwargs = {names.get(k, k): v for k, v in arguments.items()} if arguments else {}
+        if guard is not None:
+            guard.check(source, info, kwargs)
+        if info_name is not None:
+            kwargs[info_name] = info
+        return call(source, **kwargs) if takes_self else call(**kwargs)
+
+    return resolve
+
+
+def install_lean_resolvers(schema: GraphQLSchema) -> None:
+    """Swap in `_lean_resolver` on every query and mutation field it can serve (once, at start)."""
+    subscription = schema.subscription_type
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named is subscription:
+            continue
+        if named.name.startswith("__"):
+            continue
+        for field_def in named.fields.values():
+            definition = (field_def.extensions or {}).get("strawberry-definition")
+            if isinstance(definition, StrawberryField):
+                lean = _lean_resolver(definition, field_def.args)
+                if lean is not None:
+                    field_def.resolve = lean
