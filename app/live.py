@@ -28,6 +28,8 @@ LISTEN_HEALTH_SECONDS = 30.0
 # Waiting for the first LISTEN at start-up; past this the server starts anyway and keeps trying.
 LISTEN_READY_SECONDS = 5.0
 MAX_RECONNECT_DELAY = 30.0
+# How the listening connection shows in pg_stat_activity.
+LISTENER_NAME = "agora-live-listener"
 
 
 class Feed:
@@ -139,7 +141,7 @@ class Hub:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    self._conninfo(), autocommit=True
+                    self._conninfo(), autocommit=True, application_name=LISTENER_NAME
                 ) as conn:
                     await conn.execute(f"LISTEN {news.CHANNEL}")
                     self._listening.set()

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 import models
+from app.live import LISTENER_NAME
 from app.settings import Settings
 from models import AnnonceTarget, Role, ScanStatus
 from resolvers import news
@@ -187,3 +188,30 @@ def test_several_workers_behind_one_port(settings, engine, factory, db, door: Do
         finally:
             for client in clients:
                 client.close()
+
+
+def test_pushes_resume_after_the_listening_connection_is_lost(
+    live_server, factory, db, door: Door, engine
+):
+    with LiveClient(live_server) as client:
+        client.init(door.controller_token)
+        op = client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)})
+        client.data(op)
+        # when: the database drops the worker's listening connection, and a scan happens
+        # before it is back
+        with engine.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": LISTENER_NAME},
+            ).all()
+        assert dropped
+        assert all(ok for (ok,) in dropped)
+        assert scan(live_server, door, door.guest, factory) == "GRANTED"
+        # then: back listening, the worker has its subscribers look again; later news flows
+        assert client.data(op, timeout=10)["roomOccupancy"]["occupancy"] == 1
+        second = factory.member(door.event, Role.PARTICIPANT)
+        assert scan(live_server, door, second, factory) == "GRANTED"
+        assert client.data(op, timeout=5)["roomOccupancy"]["occupancy"] == 2
