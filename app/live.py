@@ -70,7 +70,9 @@ class Hub:
         self.connections: Counter[int] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: asyncio.Task[None] | None = None
-        self._listening = asyncio.Event()
+        self._listening: asyncio.Event | None = None
+        # Lifespans running: an app served by several test clients at once starts it each time.
+        self._runs = 0
 
     @property
     def database_url(self) -> str:
@@ -82,24 +84,38 @@ class Hub:
         return feed
 
     async def start(self) -> None:
+        self._runs += 1
+        if self._runs > 1:
+            return  # one listener is enough
         self._loop = asyncio.get_running_loop()
         if self.engine.dialect.name == "postgresql":
+            self._listening = asyncio.Event()
             self._listener = asyncio.create_task(self._listen(), name="agora-live-listener")
             try:
-                await asyncio.wait_for(self._listening.wait(), LISTEN_READY_SECONDS)
+                async with asyncio.timeout(LISTEN_READY_SECONDS):
+                    await self._listening.wait()
             except TimeoutError:
                 log.warning("live news: not listening yet; subscribers poll until it is")
         else:
             news.add_local_sink(self.database_url, self._from_writer_thread)
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
-        else:
+        self._runs -= 1
+        if self._runs > 0:
+            return
+        listener, self._listener = self._listener, None
+        if listener is None:
             news.remove_local_sink(self.database_url, self._from_writer_thread)
+            return
+        loop = listener.get_loop()
+        if loop is asyncio.get_running_loop():
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        else:
+            # Started by a lifespan on another loop (another test client) that is still running.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(listener.cancel)
 
     def dispatch(self, payloads: Iterable[str]) -> None:
         for payload in payloads:
@@ -144,7 +160,8 @@ class Hub:
                     self._conninfo(), autocommit=True, application_name=LISTENER_NAME
                 ) as conn:
                     await conn.execute(f"LISTEN {news.CHANNEL}")
-                    self._listening.set()
+                    if self._listening is not None:
+                        self._listening.set()
                     # News sent while this worker was not listening is lost: every subscriber
                     # looks again from where it was.
                     self.ring_all()
@@ -156,7 +173,8 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001  (any failure: reconnect, never die)
-                self._listening.clear()
+                if self._listening is not None:
+                    self._listening.clear()
                 log.warning(
                     "live news: listening connection lost (%s); retrying in %.1fs", exc, delay
                 )
