@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import aliased
@@ -27,6 +28,8 @@ class Viewer:
     db: Session
     # Exposant member id -> member id -> scanned by that exposant.
     _scanned: dict[int, dict[int, bool]] = field(default_factory=dict)
+    # (rules, event id) -> what those rules leave to decide per object (permissions.policy.plan).
+    plans: dict[Any, tuple[bool, tuple[Any, ...]]] = field(default_factory=dict)
 
     @property
     def user_id(self) -> int:
@@ -102,6 +105,7 @@ class Viewer:
         for name in ("_standing", "assignments", "session_accesses"):
             self.__dict__.pop(name, None)
         self._scanned.clear()
+        self.plans.clear()
 
     def member_in(self, event_id: int | None) -> models.Member | None:
         return None if event_id is None else self.memberships.get(event_id)

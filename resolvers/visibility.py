@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import col, select
+
 import models
 from resolvers.errors import NotFoundError
 
@@ -22,9 +25,23 @@ def visible_event(ctx: Context, event_id: int) -> models.Event:
 
 
 def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
-    """A row of `model` (with an event_id) that belongs to one of the viewer's events."""
+    """A row of `model` (with an event_id) that belongs to one of the viewer's events.
+
+    Read with its event in one statement when not already loaded: nearly every field under an
+    object reached by id needs the event (its time zone, its president) next."""
     viewer = ctx.require_viewer()
-    row = ctx.db.get(model, pk)
+    row = ctx.db.identity_map.get(identity_key(model, pk))
+    if row is None:
+        E = models.Event
+        stmt = (
+            select(model, E)
+            .join(E, col(E.id) == model.event_id)  # type: ignore[attr-defined]
+            .where(col(model.id) == pk)  # type: ignore[attr-defined]
+        )
+        found = ctx.db.exec(stmt).first()
+        if found is not None:
+            row, event = found
+            ctx.loaders.event_by_id.prime(event.id, event)
     if row is None or not viewer.belongs_to(row.event_id):  # type: ignore[attr-defined]
         raise NotFoundError(f"No {label} has the id {pk}.")
     return row
