@@ -319,6 +319,7 @@ def _record_in_database(
             "client_scan_id": request.client_scan_id,
         },
     ).one()
+    news.publish(ctx.db, "room", room.id)
     access = models.RoomAccess(
         id=row.id,
         event_id=row.event_id,
