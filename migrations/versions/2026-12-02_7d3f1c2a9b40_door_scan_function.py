@@ -22,6 +22,33 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+RECORDED_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION agora_recorded_scan(p_scanned_by_id integer, p_client_scan_id text)
+RETURNS TABLE (
+    duplicate boolean,
+    id integer,
+    event_id integer,
+    room_id integer,
+    session_id integer,
+    member_id integer,
+    code text,
+    controller_id integer,
+    scanned_by_id integer,
+    status text,
+    reason text,
+    scanned_at timestamptz,
+    client_scanned_at timestamptz,
+    client_scan_id text
+)
+LANGUAGE sql STABLE AS $fn$
+    SELECT true, ra.id, ra.event_id, ra.room_id, ra.session_id, ra.member_id, ra.code::text,
+           ra.controller_id, ra.scanned_by_id, ra.status::text, ra.reason::text, ra.scanned_at,
+           ra.client_scanned_at, ra.client_scan_id::text
+    FROM room_access ra
+    WHERE ra.scanned_by_id = p_scanned_by_id AND ra.client_scan_id = p_client_scan_id;
+$fn$;
+"""
+
 SCAN_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION agora_scan(
     p_room_id integer,
@@ -71,14 +98,10 @@ DECLARE
     v_already boolean;
     v_id integer;
 BEGIN
-    -- A retried clientScanId answers the first scan's entry; nothing is judged again.
+    -- A retried clientScanId answers the first scan's entry (duplicate = true); nothing is
+    -- judged again.
     IF p_client_scan_id IS NOT NULL THEN
-        RETURN QUERY
-            SELECT true, ra.id, ra.event_id, ra.room_id, ra.session_id, ra.member_id,
-                   ra.code::text, ra.controller_id, ra.scanned_by_id, ra.status::text,
-                   ra.reason::text, ra.scanned_at, ra.client_scanned_at, ra.client_scan_id::text
-            FROM room_access ra
-            WHERE ra.scanned_by_id = p_scanned_by_id AND ra.client_scan_id = p_client_scan_id;
+        RETURN QUERY SELECT * FROM agora_recorded_scan(p_scanned_by_id, p_client_scan_id);
         IF FOUND THEN
             RETURN;
         END IF;
@@ -151,12 +174,7 @@ BEGIN
 
     IF v_id IS NULL THEN
         -- A concurrent retry of the same clientScanId committed first: answer its entry.
-        RETURN QUERY
-            SELECT true, ra.id, ra.event_id, ra.room_id, ra.session_id, ra.member_id,
-                   ra.code::text, ra.controller_id, ra.scanned_by_id, ra.status::text,
-                   ra.reason::text, ra.scanned_at, ra.client_scanned_at, ra.client_scan_id::text
-            FROM room_access ra
-            WHERE ra.scanned_by_id = p_scanned_by_id AND ra.client_scan_id = p_client_scan_id;
+        RETURN QUERY SELECT * FROM agora_recorded_scan(p_scanned_by_id, p_client_scan_id);
         RETURN;
     END IF;
 
@@ -176,6 +194,7 @@ $fn$;
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
+        op.execute(RECORDED_FUNCTION)
         op.execute(SCAN_FUNCTION)
 
 
@@ -185,3 +204,4 @@ def downgrade() -> None:
             'DROP FUNCTION IF EXISTS agora_scan(integer, integer, integer, text, text, '
             'timestamptz, interval, integer, integer, timestamptz, timestamptz, text)'
         )
+        op.execute('DROP FUNCTION IF EXISTS agora_recorded_scan(integer, text)')
