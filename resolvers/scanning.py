@@ -319,7 +319,7 @@ def _record_in_database(
             "client_scan_id": request.client_scan_id,
         },
     ).one()
-    news.publish(ctx.db, "room", room.id)
+    # agora_scan sends the room's news itself (pg_notify) when it records a scan.
     access = models.RoomAccess(
         id=row.id,
         event_id=row.event_id,
