@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 import models
 from app import security
+from app.live import Feed
 from app.settings import Settings
 from permissions.viewer import Viewer
 from resolvers.errors import UnauthenticatedError
@@ -32,7 +34,10 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # Counts failed logins; None where no login can happen (file downloads, exports).
     login_throttle: LoginThrottle | None = None
-    # Several subscriptions on one WebSocket share this context: one thread at a time in `db`.
+    # Subscriptions: what wakes this one, and fresh sessions for each push (see `renew`).
+    feed: Feed | None = None
+    open_session: Callable[[], Session] | None = None
+    # A subscription's reads run in worker threads: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
@@ -68,6 +73,21 @@ class Context:
     def client_address(self) -> str | None:
         client = getattr(self.request, "client", None)
         return client.host if client else None
+
+    def renew(self) -> None:
+        """Start a subscription's next push afresh: a new session, clock, loaders and viewer, so
+        it reads the database, and the viewer's rights, as they are now (not as at subscribe)."""
+        assert self.open_session is not None
+        self.db.close()
+        self.db = self.open_session()
+        self.now = models.utcnow()
+        self._loaders = None
+        self._viewer = None
+        self._viewer_loaded = False
+
+    def access_token(self) -> str | None:
+        """The bearer token of the request, or of the WebSocket's `connection_init`."""
+        return self._bearer()
 
     def _bearer(self) -> str | None:
         if self.token is not None:

@@ -13,7 +13,7 @@ HTTP status (`app.errors`), never as Strawberry's plain text.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 import anyio.to_thread
 import orjson
@@ -28,11 +28,6 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
 
 import models
@@ -140,50 +135,9 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-class LockedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """Production's WebSocket: subscriptions only, through the same limits as HTTP.
-
-    graphql-transport-ws would run queries too, past the limits and the introspection check
-    of the HTTP path; over the socket production accepts what only it can do.
-    """
-
-    async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        view = cast("AgoraGraphQL", self.view)
-        if view.production and self.connection_acknowledged:
-            payload = message.get("payload") or {}
-            query = payload.get("query")
-            prepared = view.documents.prepare(query) if isinstance(query, str) else None
-            errors: list[GraphQLError] = []
-            if prepared is None:
-                errors = [GraphQLError("The message has no `query`.")]
-            elif prepared.errors:
-                errors = list(prepared.errors)
-            else:
-                operation = prepared.operation(payload.get("operationName"))
-                if operation is None or operation[0] != CoreOperationType.SUBSCRIPTION:
-                    errors = [
-                        GraphQLError(
-                            "Only subscriptions run over the WebSocket; send queries and "
-                            "mutations with POST."
-                        )
-                    ]
-            if errors:
-                await self.send_message(
-                    {
-                        "id": message["id"],
-                        "type": "error",
-                        "payload": [coded(e).formatted for e in errors],
-                    }
-                )
-                return
-        await super().handle_subscribe(message)
-
-
 class AgoraGraphQL(GraphQL[Context, None]):
     """Resolvers and the database driver are synchronous; each operation runs in a worker
     thread with its own session, so the event loop keeps accepting requests meanwhile."""
-
-    graphql_transport_ws_handler_class = LockedTransportWS
 
     def __init__(
         self,
@@ -194,18 +148,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
     ) -> None:
         # Production serves no IDE on the API endpoint (GraphiQL has its own page, /graphiql).
         ide = None if settings.is_production else "graphiql"
-        # Production speaks only graphql-transport-ws, whose operations LockedTransportWS checks.
-        protocols = (
-            (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
-            if settings.is_production
-            else (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
-        )
-        super().__init__(
-            schema,
-            graphql_ide=ide,
-            multipart_uploads_enabled=True,
-            subscription_protocols=protocols,
-        )
+        super().__init__(schema, graphql_ide=ide, multipart_uploads_enabled=True)
         self.settings = settings
         self.sessions = sessions
         self.login_throttle = login_throttle

@@ -22,8 +22,10 @@ from app.exports import export_routes
 from app.files import routes as file_routes
 from app.graphiql import routes as graphiql_routes
 from app.graphql import AgoraGraphQL
+from app.live import Hub
 from app.settings import Settings, load_settings
 from app.throttle import LoginThrottle
+from app.websocket import LiveSocket
 from schema import schema
 
 log = logging.getLogger("agora")
@@ -50,30 +52,12 @@ async def _server_error(_request: Request, exc: Exception) -> Response:
     )
 
 
-def cors(settings: Settings) -> list[Middleware]:
-    """Browsers on these origins may call the API; none by default."""
-    origins = list(settings.cors_origins)
-    if not origins:
-        return []
-    return [
-        Middleware(
-            CORSMiddleware,
-            allow_origins=origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Retry-After", "Content-Disposition"],
-            # Bearer tokens, not cookies: credentials are never needed, and never with "*".
-            allow_credentials=False,
-            max_age=600,
-        )
-    ]
-
-
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     graphql = AgoraGraphQL(schema, settings, sessions, LoginThrottle(settings, engine))
+    hub = Hub(engine)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -84,23 +68,46 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # out of the collector's sight, a request's garbage is collected without walking them
         # (a third of a large read's time went to the collector before).
         gc.freeze()
-        yield
-        engine.dispose()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            engine.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", LiveSocket(schema, settings, sessions, hub)),
             Route("/healthz", healthz),
             *export_routes(settings, sessions),
             *file_routes(settings, sessions),
             *graphiql_routes(),
         ],
-        middleware=cors(settings),
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
+        middleware=_cors(settings),
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.hub = hub
     return app
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Browser pages of the listed origins may call the API (tokens travel in a header, never in
+    cookies, so no credentials mode). WebSockets check the same list at the handshake."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            # A throttled login's wait and an export's file name, readable by the page.
+            expose_headers=["Retry-After", "Content-Disposition"],
+            max_age=600,
+        )
+    ]

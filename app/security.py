@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -67,6 +67,11 @@ def issue_access_token(settings: Settings, user_id: int, now: datetime) -> Acces
 
 def read_access_token(settings: Settings, token: str) -> int:
     """The user id an access token speaks for; raises InvalidToken otherwise."""
+    return decode_access_token(settings, token).user_id
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessToken:
+    """Who an access token speaks for and until when; raises InvalidToken otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -83,6 +88,8 @@ def read_access_token(settings: Settings, token: str) -> int:
     if claims.get("typ") != "access":
         raise InvalidToken("The access token is invalid.")
     try:
-        return int(claims["sub"])
-    except (TypeError, ValueError) as exc:
+        user_id = int(claims["sub"])
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise InvalidToken("The access token is invalid.") from exc
+    return AccessToken(token=token, user_id=user_id, expires_at=expires_at)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from limits import parse as parse_limit
+from strawberry.http.websocket_origin import normalize_allowed_origins, normalize_origin
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
@@ -36,10 +38,17 @@ class Settings:
     entry_window_minutes: int
     # The most scans one syncScans call may carry.
     max_sync_batch: int
-    # How often a live subscription looks for news in the database (shared by all workers).
+    # Live subscriptions are woken by notifications; this is only how often each one also looks
+    # for news (and re-checks its rights) when nothing woke it.
     live_poll_seconds: float
-    # Browser origins allowed to call the API cross-origin (CORS); "*" for any, never with
-    # credentials (the API takes bearer tokens, not cookies).
+    # How long a WebSocket may stay open before its `connection_init`.
+    live_init_timeout_seconds: float
+    # The most subscriptions one WebSocket may carry at once.
+    live_max_subscriptions: int
+    # The most WebSockets one user may hold open on one server process.
+    live_max_connections: int
+    # Browser origins other than the API's own that may call it (CORS) and open WebSockets;
+    # "*" for any. Empty: same-origin pages and non-browser clients only.
     cors_origins: tuple[str, ...]
     # The largest request body read at all: the upload limit plus room for the operation.
     max_request_bytes: int
@@ -85,7 +94,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'agora.db'}"
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
-    origins = environ.get("AGORA_CORS_ORIGINS", "")
     max_upload_bytes = int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     login_per_account = environ.get("AGORA_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     login_per_address = environ.get("AGORA_LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes")
@@ -111,11 +119,40 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=max_upload_bytes,
         entry_window_minutes=int(environ.get("AGORA_ENTRY_WINDOW_MINUTES", "15")),
         max_sync_batch=int(environ.get("AGORA_MAX_SYNC_BATCH", "500")),
-        live_poll_seconds=float(environ.get("AGORA_LIVE_POLL_SECONDS", "1.0")),
-        cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        live_poll_seconds=_positive(environ, "AGORA_LIVE_POLL_SECONDS", "60", float),
+        live_init_timeout_seconds=_positive(
+            environ, "AGORA_LIVE_INIT_TIMEOUT_SECONDS", "10", float
+        ),
+        live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
+        live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
+        cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
         max_request_bytes=int(
             environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
         ),
         login_limit_per_account=login_per_account,
         login_limit_per_address=login_per_address,
     )
+
+
+N = TypeVar("N", int, float)
+
+
+def _positive(environ: Mapping[str, str], name: str, default: str, kind: Callable[[str], N]) -> N:
+    raw = environ.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = kind(0)
+    if not value > 0:
+        raise SettingsError(f"{name} must be a number above 0, not {raw!r}.")
+    return value
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """Origins as browsers send them (scheme://host[:port]); SettingsError for anything else."""
+    origins = tuple(o.strip() for o in raw.split(",") if o.strip())
+    try:
+        normalize_allowed_origins(origins)
+    except ValueError as exc:
+        raise SettingsError(f"AGORA_CORS_ORIGINS: {exc}") from exc
+    return tuple("*" if o == "*" else normalize_origin(o) or o for o in origins)

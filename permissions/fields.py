@@ -2,13 +2,14 @@
 
 `allowed(Allow(...), ...)` makes a Strawberry field that both prints its @allow directives in
 the SDL and checks them before resolving. The object checked is the parent (its `subject()`),
-or, for operations, what `subject=` finds from the arguments.
+or, for operations, what `subject=` finds from the arguments. A subscription is checked when it
+starts and again before each push, so rights lost meanwhile end it.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, Protocol
 
@@ -16,6 +17,7 @@ import anyio.to_thread
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
+from strawberry.utils.aio import aclosing
 
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.roles import Condition, Role
@@ -46,6 +48,19 @@ class HasSubject(Protocol):
 SubjectFinder = Callable[[Any, Any, dict[str, Any]], Subject]
 
 
+class _Recheck:
+    """Yielded by a subscription's stream when it has nothing to push but the viewer's rights
+    may have changed (its rights were touched, its token ran out, a long quiet spell): the rules
+    are checked again and nothing is pushed."""
+
+    def __repr__(self) -> str:
+        return "RECHECK"
+
+
+# Typed Any so that a stream declared to yield its GraphQL type may yield it too.
+RECHECK: Any = _Recheck()
+
+
 def _parent_subject(_ctx: Any, source: HasSubject, _kwargs: dict[str, Any]) -> Subject:
     return source.subject()
 
@@ -56,22 +71,27 @@ class AllowExtension(FieldExtension):
         self.find_subject = find_subject
         self.message = f"Only {describe(rules)} may do this."
 
-    def check(self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]) -> None:
+    def check(
+        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any], *, again: bool = False
+    ) -> None:
         ctx = info.context
         viewer = ctx.viewer
         if viewer is None:
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, ctx.now):
-            raise ForbiddenError(f"{self.message[:-1]} ({info.path.typename}.{info.field_name}).")
+            where = f"{self.message[:-1]} ({info.path.typename}.{info.field_name})."
+            if again:
+                where += " Your rights here changed: this subscription has ended."
+            raise ForbiddenError(where)
 
     def _check_and_release(
-        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any]
+        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any], again: bool = False
     ) -> None:
         ctx = info.context
         with ctx.db_lock:
             try:
-                self.check(source, info, kwargs)
+                self.check(source, info, kwargs, again=again)
             finally:
                 ctx.db.commit()
 
@@ -88,7 +108,28 @@ class AllowExtension(FieldExtension):
         # thread; its read transaction ends there, so a long-lived stream holds no lock.
         await anyio.to_thread.run_sync(partial(self._check_and_release, source, info, kwargs))
         result = next_(source, info, **kwargs)
-        return result if inspect.isasyncgen(result) else await result
+        if inspect.isasyncgen(result):
+            return self._each_push(result, source, info, kwargs)
+        return await result
+
+    async def _each_push(
+        self,
+        stream: AsyncGenerator[Any, None],
+        source: Any,
+        info: strawberry.Info,
+        kwargs: dict[str, Any],
+    ) -> AsyncGenerator[Any, None]:
+        """The subscription's items, each pushed only if the rules still hold as of that moment.
+
+        The stream renews the context (`Context.renew`) before producing each item, so the
+        check reads the viewer's memberships, rooms and paid accesses as they are now, and the
+        token is read again (an expired one ends the subscription as UNAUTHENTICATED)."""
+        check = partial(self._check_and_release, source, info, kwargs, True)
+        async with aclosing(stream):
+            async for item in stream:
+                await anyio.to_thread.run_sync(check)
+                if item is not RECHECK:
+                    yield item
 
 
 def allowed(

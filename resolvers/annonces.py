@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import models
 from models import AnnonceTarget, Role
+from resolvers import news
 from resolvers.text import required_text
 from resolvers.visibility import visible_event, visible_in_event
 
@@ -51,6 +52,7 @@ def create_annonce(
         updated_at=ctx.now,
     )
     ctx.db.add(annonce)
+    news.publish(ctx.db, "annonces", event.id)
     ctx.commit()
     return annonce
 

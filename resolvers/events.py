@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import col, or_, select
 
 import models
+from resolvers import news
 from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.moments import aware
 from resolvers.text import optional_text, required_text
@@ -111,6 +112,8 @@ def update_event(ctx: Context, *, event_id: int, values: EventValues) -> models.
         president_id = _president(ctx, values.president_email).id
     for name, value in fields.items():
         setattr(event, name, value)
+    if president_id != event.president_id:
+        news.publish(ctx.db, "user", event.president_id)
     event.president_id = president_id
     ctx.commit()
     return event

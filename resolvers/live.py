@@ -1,11 +1,13 @@
 """What live subscriptions push: news since a cursor, read from the database.
 
-Subscribers on any worker see the same rows, so live updates never depend on which process
-handled the write. Each poll is one or two indexed statements bounded by `LIVE_BATCH`.
+A subscription reads these when news wakes it (resolvers/news.py) or, rarely, on its own; each
+read is one or two indexed statements bounded by `LIVE_BATCH`. The rows come from the database,
+never from the notification, so every worker pushes the same thing, under each viewer's rights.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -56,18 +58,50 @@ def scan_cursor(ctx: Context, *, room_id: int) -> int:
     return newest or 0
 
 
-def newest_scan_after(ctx: Context, *, room_id: int, after_id: int) -> models.RoomAccess | None:
+def scans_after(ctx: Context, *, room_id: int, after_id: int) -> list[models.RoomAccess]:
+    """Scans at this room's door after `after_id`, oldest first, at most LIVE_BATCH."""
     stmt = (
         select(models.RoomAccess)
         .where(models.RoomAccess.room_id == room_id, col(models.RoomAccess.id) > after_id)
-        .order_by(col(models.RoomAccess.id).desc())
-        .limit(1)
+        .order_by(col(models.RoomAccess.id))
+        .limit(LIVE_BATCH)
     )
-    return ctx.db.exec(stmt).first()
+    return list(ctx.db.exec(stmt))
 
 
-def occupancy_now(ctx: Context, *, room_id: int) -> int:
-    return stats.occupancy_by_room(ctx.db, [room_id], models.utcnow()).get(room_id, 0)
+@dataclass(frozen=True)
+class RoomState:
+    # The session running in the room now (sessions never overlap in a room).
+    session: models.EventSession | None
+    # Distinct members granted entry to it.
+    occupancy: int
+    # When the state changes with no scan: the running session ends or the next one starts.
+    next_change: datetime | None
+
+
+def room_state(ctx: Context, *, room_id: int) -> RoomState:
+    S = models.EventSession
+    now = ctx.now
+    # The running session and the next one are the first two not yet over.
+    ahead = list(
+        ctx.db.exec(
+            select(S)
+            .where(S.room_id == room_id, col(S.ends_at) > now)
+            .order_by(col(S.starts_at))
+            .limit(2)
+        )
+    )
+    running = next((s for s in ahead if s.starts_at <= now), None)
+    upcoming = next((s for s in ahead if s.starts_at > now), None)
+    moments = [
+        m
+        for m in (running.ends_at if running else None, upcoming.starts_at if upcoming else None)
+        if m is not None
+    ]
+    occupancy = 0
+    if running is not None:
+        occupancy = stats.occupancy_by_room(ctx.db, [room_id], now).get(room_id, 0)
+    return RoomState(session=running, occupancy=occupancy, next_change=min(moments, default=None))
 
 
 def questions_changed_since(

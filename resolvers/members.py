@@ -12,6 +12,7 @@ from sqlmodel import col, or_, select
 
 import models
 from models import Role
+from resolvers import news
 from resolvers.badges import issue_badge
 from resolvers.errors import AgoraError, BadUserInputError, ConflictError, NotFoundError
 from resolvers.pagination import Page, SortKey, paginate
@@ -251,6 +252,8 @@ def _update(ctx: Context, member: models.Member, full_name: str, role: Role, com
     user = ctx.db.get(models.User, member.user_id)
     assert user is not None
     changed = (user.full_name, member.role, member.company) != (full_name, role, company)
+    if member.role != role:
+        news.publish(ctx.db, "member", member.id)
     user.full_name, member.role, member.company = full_name, role, company
     return changed
 

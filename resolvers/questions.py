@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import models
+from resolvers import news
 from resolvers.errors import ConflictError
 from resolvers.id_sets import among
 from resolvers.lookup import get_question
@@ -67,6 +68,7 @@ def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question
         asked_at=ctx.now,
     )
     ctx.db.add(question)
+    news.publish(ctx.db, "session", session_id)
     ctx.commit()
     return question
 
@@ -77,6 +79,7 @@ def answer_question(ctx: Context, *, question_id: int, answer: str) -> models.Qu
     question.answer = required_text(answer, "The answer", MAX_ANSWER)
     question.answered_by_id = ctx.require_viewer().user_id
     question.answered_at = ctx.now
+    news.publish(ctx.db, "session", question.session_id)
     ctx.commit()
     return question
 
@@ -98,6 +101,7 @@ def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
             ctx.db.execute(
                 update(Q).where(col(Q.id) == question.id).values(upvotes=col(Q.upvotes) + 1)
             )
+            news.publish(ctx.db, "session", question.session_id)
             ctx.commit()
     ctx.db.refresh(question)
     return question

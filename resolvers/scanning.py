@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 import models
 from models import DenyReason, PaymentStatus, ScanStatus
+from resolvers import news
 from resolvers.errors import (
     AgoraError,
     BadUserInputError,
@@ -280,6 +281,7 @@ def _record(
     if verdict.status == ScanStatus.GRANTED and verdict.member is not None:
         _check_in(ctx, verdict.member, at)
     ctx.db.flush()
+    news.publish(ctx.db, "room", room.id)
     rows = (room, controller, verdict.member, verdict.session)
     return ScanOutcome(access, duplicate=False, rows=tuple(r for r in rows if r is not None))
 
@@ -317,6 +319,7 @@ def _record_in_database(
             "client_scan_id": request.client_scan_id,
         },
     ).one()
+    # agora_scan sends the room's news itself (pg_notify) when it records a scan.
     access = models.RoomAccess(
         id=row.id,
         event_id=row.event_id,

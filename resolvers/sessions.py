@@ -15,6 +15,7 @@ from sqlmodel import col, select
 import models
 from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
+from resolvers import news
 from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
 from resolvers.moments import aware, local
 from resolvers.text import optional_text, required_text
@@ -142,6 +143,7 @@ def create_session(ctx: Context, *, event_id: int, values: SessionValues) -> mod
     )
     _apply(ctx, session, values)
     ctx.db.add(session)
+    news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return session
 
@@ -152,6 +154,7 @@ def update_session(ctx: Context, *, session_id: int, values: SessionValues) -> m
     if session.requires_payment and not stays_paid:
         _refuse_if_paid_accesses(ctx, session, "made free")
     _apply(ctx, session, values)
+    news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return session
 
@@ -168,6 +171,7 @@ def set_session_status(
             "(PAS_ENCORE → EN_COURS → TERMINE)."
         )
     session.status = status
+    news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return session
 
@@ -199,6 +203,7 @@ def delete_session(ctx: Context, *, session_id: int) -> bool:
         )
     _refuse_if_paid_accesses(ctx, session, "deleted")
     ctx.db.delete(session)
+    news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return True
 
@@ -246,5 +251,6 @@ def set_session_access(
     access.paid_at = ctx.now if payment_status == PaymentStatus.PAID else None
     access.marked_by_id = ctx.require_viewer().user_id
     access.updated_at = ctx.now
+    news.publish(ctx.db, "member", member.id)
     ctx.commit()
     return access

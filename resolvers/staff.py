@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 import models
 from models import Role
+from resolvers import news
 from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.moments import aware, local
 from resolvers.visibility import visible_in_event
@@ -163,6 +164,7 @@ def reassign_staff(
         _end(ctx, running, at)
     slot = _new_slot(ctx, member, room, at, until)
     ctx.db.add(slot)
+    news.publish(ctx.db, "member", member.id)
     ctx.commit()
     return slot
 
@@ -175,6 +177,7 @@ def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment
     if slot.cancelled or slot.ends_at <= ctx.now:
         return slot
     _end(ctx, slot, ctx.now)
+    news.publish(ctx.db, "member", slot.member_id)
     ctx.commit()
     return slot
 

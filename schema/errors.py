@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult
 
 from resolvers.errors import AgoraError
 
@@ -19,9 +21,10 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
-    if original is None or error.path is None:
-        # Parse, validation and variable errors: the request itself is malformed. They carry
-        # no path (only a resolver's errors do), even when a scalar's parser raised them.
+    if original is None or error.path is None or isinstance(original, InvalidOperationTypeError):
+        # Parse, validation and variable errors, or an operation type the transport does not
+        # run: the request itself is malformed. They carry no path (only a resolver's errors
+        # do), even when a scalar's parser raised them.
         return bad_user_input(error)
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(
@@ -36,17 +39,11 @@ def coded(error: GraphQLError) -> GraphQLError:
 
 
 def bad_user_input(error: GraphQLError) -> GraphQLError:
+    """The error coded BAD_USER_INPUT (in place: transports may still look at its original)."""
     if error.original_error is None and (error.extensions or {}).get("code"):
-        return error
-    return GraphQLError(
-        error.message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=None,
-        extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
-    )
+        return error  # already coded where it was raised (the limits)
+    error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+    return error
 
 
 class ErrorCodes(SchemaExtension):
@@ -57,3 +54,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
+
+    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+        # Subscriptions: each push (and a refusal before the first) is coded before it is sent.
+        if result.errors:
+            result.errors = [coded(e) for e in result.errors]
+        yield

@@ -1,34 +1,52 @@
-"""Live data over WebSocket (graphql-transport-ws): pushed when the database has news."""
+"""Live data over WebSocket (graphql-transport-ws): pushed as soon as the database has news.
+
+Each subscription follows topics (resolvers/news.py) through its feed and sleeps until news
+wakes it, or `live_poll_seconds` pass with none. Awake, it reads what changed on a fresh session
+(`Context.renew`), in a worker thread, loading what the pushed objects' nested fields will ask
+for, so resolving them afterwards only reads the loaders' caches. Its @allow is checked again
+before every push (permissions/fields.py); a wake with nothing to push yields RECHECK, so rights
+lost meanwhile (a reassignment, a changed role, an expired token) end it at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
-import anyio
 import anyio.to_thread
 import strawberry
 
 import models
 from app.context import Context, Info
+from app.live import Feed
 from permissions import Allow, Condition, Role, allowed
+from permissions.fields import RECHECK
 from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG
-from resolvers import live
+from resolvers import live, news
 from resolvers.ids import decode
 from schema.questions import Question
 from schema.scan_types import RoomAccess
-from schema.types import CONTROLLER_HERE, EVENT_STAFF, Annonce, Room
+from schema.types import CONTROLLER_HERE, EVENT_STAFF, Annonce, Room, Session
+
+# Woken by a session starting or ending, read a moment later, when the state has changed.
+BOUNDARY_MARGIN_SECONDS = 0.01
 
 
-@strawberry.type(description="A room's occupancy after a scan at its door.")
+@strawberry.type(
+    description="A room's occupancy: on subscribing, after every scan at its door, and when a session starts or ends there."
+)
 class RoomOccupancy:
     room: Room
     occupancy: int = strawberry.field(
-        description="Distinct members granted entry to the current session."
+        description="Distinct members granted entry to the session running now (0 between sessions)."
     )
     capacity: int
+    session: Session | None = strawberry.field(
+        description="The session running in the room now; null between sessions."
+    )
     last_scan: RoomAccess | None = strawberry.field(
-        description="The scan that triggered this update."
+        description="The scan that triggered this update; null for the state on subscribing and when a session starts or ends."
     )
 
 
@@ -36,36 +54,43 @@ T = TypeVar("T")
 
 
 async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
-    """Run `work` on the context's synchronous session in a worker thread, one at a time.
+    """Run `work` on a fresh session (and clock, loaders, viewer) in a worker thread."""
 
-    `work` also loads what the pushed objects' nested fields will ask for, so resolving them
-    on the event loop afterwards only reads the loaders' caches."""
-
-    def locked() -> T:
+    def run() -> T:
         with ctx.db_lock:
-            ctx.loaders.clear()
+            ctx.renew()
             try:
                 return work()
             finally:
-                # End the read transaction (nothing was written): the next poll must see newer
-                # commits, and no lock may outlive the poll. Commit keeps loaded objects usable.
+                # End the read transaction: no lock outlives the read. Loaded objects stay usable.
                 ctx.db.commit()
 
-    return await anyio.to_thread.run_sync(locked)
+    return await anyio.to_thread.run_sync(run)
 
 
-async def poll(
-    ctx: Context, fetch: Callable[[Any], tuple[list[T], Any]], cursor: Any
-) -> AsyncGenerator[T, None]:
-    """Yield what `fetch(cursor)` finds, every `live_poll_seconds`, forever."""
-    try:
-        while True:
-            await anyio.sleep(ctx.settings.live_poll_seconds)
-            rows, cursor = await _in_thread(ctx, lambda c=cursor: fetch(c))
-            for row in rows:
-                yield row
-    finally:
-        ctx.db.close()
+def _feed(ctx: Context, topics: Iterable[str]) -> Feed:
+    # The WebSocket transport gives each subscription its own context and feed.
+    assert ctx.feed is not None
+    ctx.feed.follow(topics)
+    return ctx.feed
+
+
+def _rights_topics(ctx: Context, event_id: int) -> list[str]:
+    """The news that may shrink the viewer's rights in this event: their user, their membership."""
+    viewer = ctx.require_viewer()
+    topics = [news.key("user", viewer.user_id)]
+    member = viewer.member_in(event_id)
+    if member is not None and member.id is not None:
+        topics.append(news.key("member", member.id))
+    return topics
+
+
+async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None) -> None:
+    timeout = ctx.settings.live_poll_seconds
+    if wake_at is not None:
+        until = (wake_at - models.utcnow()).total_seconds() + BOUNDARY_MARGIN_SECONDS
+        timeout = max(0.0, min(timeout, until))
+    await feed.wait(timeout)
 
 
 @strawberry.type
@@ -81,52 +106,104 @@ class Subscription:
     ) -> AsyncGenerator[Annonce, None]:
         ctx = info.context
         pk = decode("Event", event_id)
-        start = await _in_thread(ctx, lambda: live.annonce_cursor(ctx, event_id=pk))
+        # Followed before the starting point is read: an annonce published in between is seen.
+        feed = _feed(ctx, [news.key("annonces", pk)])
 
-        def fetch(after: int) -> tuple[list[Any], int]:
+        def start() -> tuple[list[str], int]:
+            return _rights_topics(ctx, pk), live.annonce_cursor(ctx, event_id=pk)
+
+        rights, after = await _in_thread(ctx, start)
+        feed.follow(rights)
+
+        def fetch() -> list[models.Annonce]:
+            nonlocal after
             rows = live.annonces_after(ctx, event_id=pk, after_id=after)
+            after = max((a.id or 0 for a in rows), default=after)
             ctx.loaders.user_by_id.load_many([a.created_by_id for a in rows])
             ctx.loaders.event_by_id.load(pk)
-            return rows, max((a.id for a in rows), default=after)
+            return rows
 
-        async for annonce in poll(ctx, fetch, start):
-            yield Annonce.from_model(annonce)
+        while True:
+            await _until_news(ctx, feed)
+            rows = await _in_thread(ctx, fetch)
+            if not rows:
+                yield RECHECK
+            for annonce in rows:
+                yield Annonce.from_model(annonce)
 
     @allowed(
         *EVENT_STAFF,
         CONTROLLER_HERE,
         subject=ROOM_ID_ARG,
         subscription=True,
-        description="Pushed after every scan at this room's door.",
+        description="The room's occupancy now, then again after every scan at its door and whenever a session starts or ends there.",
     )
     async def room_occupancy(
         self, info: Info, room_id: strawberry.ID
     ) -> AsyncGenerator[RoomOccupancy, None]:
         ctx = info.context
         pk = decode("Room", room_id)
-        start = await _in_thread(ctx, lambda: live.scan_cursor(ctx, room_id=pk))
+        feed = _feed(ctx, [news.key("room", pk)])
 
-        def fetch(after: int) -> tuple[list[Any], int]:
-            scan = live.newest_scan_after(ctx, room_id=pk, after_id=after)
-            if scan is None:
-                return [], after
+        def start() -> tuple[list[str], int]:
             room = ctx.db.get(models.Room, pk)
-            ctx.loaders.member_by_id.load_many(
-                [i for i in (scan.member_id, scan.controller_id) if i is not None]
-            )
-            ctx.loaders.room_by_id.load(pk)
-            if scan.session_id is not None:
-                ctx.loaders.session_by_id.load(scan.session_id)
-            update = RoomOccupancy(
-                room=Room.from_model(room),
-                occupancy=live.occupancy_now(ctx, room_id=pk),
-                capacity=room.capacity,
-                last_scan=RoomAccess.from_model(scan),
-            )
-            return [update], scan.id
+            assert room is not None  # the subscribe-time check found it
+            return _rights_topics(ctx, room.event_id), live.scan_cursor(ctx, room_id=pk)
 
-        async for update in poll(ctx, fetch, start):
-            yield update
+        rights, after = await _in_thread(ctx, start)
+        feed.follow(rights)
+        pushed: tuple[Any, ...] | None = None
+
+        def fetch() -> tuple[list[RoomOccupancy], datetime | None]:
+            """One update per new scan; one without a scan when only the state changed."""
+            nonlocal after, pushed
+            room = ctx.loaders.room_by_id.load(pk)
+            if room is None:
+                return [], None  # deleted: the check before the push says so
+            state = live.room_state(ctx, room_id=pk)
+            scans = live.scans_after(ctx, room_id=pk, after_id=after)
+            if len(scans) == live.LIVE_BATCH:
+                feed.ring()  # more are waiting: read on at once
+            running = state.session
+            current = (
+                running.id if running else None,
+                running.status if running else None,
+                state.occupancy,
+                room.capacity,
+            )
+            if not scans and current == pushed:
+                return [], state.next_change
+            pushed = current
+            after = max((s.id or 0 for s in scans), default=after)
+            ctx.loaders.member_by_id.load_many(
+                [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
+            )
+            ctx.loaders.session_by_id.load_many(
+                list({s.session_id for s in scans if s.session_id is not None})
+            )
+            if running is not None:
+                ctx.loaders.session_by_id.prime(running.id or 0, running)
+
+            def update(scan: models.RoomAccess | None) -> RoomOccupancy:
+                return RoomOccupancy(
+                    room=Room.from_model(room),
+                    occupancy=state.occupancy,
+                    capacity=room.capacity,
+                    session=Session.from_model(running) if running is not None else None,
+                    last_scan=RoomAccess.from_model(scan) if scan is not None else None,
+                )
+
+            return [update(s) for s in scans] or [update(None)], state.next_change
+
+        # The first read is the state on subscribing: a door display is right from the start.
+        updates, wake_at = await _in_thread(ctx, fetch)
+        while True:
+            if not updates:
+                yield RECHECK
+            for update in updates:
+                yield update
+            await _until_news(ctx, feed, wake_at)
+            updates, wake_at = await _in_thread(ctx, fetch)
 
     @allowed(
         *EVENT_STAFF,
@@ -140,18 +217,32 @@ class Subscription:
     ) -> AsyncGenerator[Question, None]:
         ctx = info.context
         pk = decode("Session", session_id)
-        session = await _in_thread(ctx, lambda: ctx.db.get(models.EventSession, pk))
-        assert session is not None
+        feed = _feed(ctx, [news.key("session", pk)])
+
+        def start() -> tuple[list[str], datetime]:
+            session = ctx.db.get(models.EventSession, pk)
+            assert session is not None  # the subscribe-time check found it
+            return _rights_topics(ctx, session.event_id), ctx.now
+
+        rights, since = await _in_thread(ctx, start)
+        feed.follow(rights)
+        # What was pushed of each question: a question changed twice in a row is pushed twice,
+        # one seen again unchanged (the look-back window) is not.
         pushed: dict[int, tuple[Any, ...]] = {}
 
-        def fetch(since: Any) -> tuple[list[Any], Any]:
-            moment = models.utcnow()
+        def fetch() -> list[Question]:
+            nonlocal since
+            moment = ctx.now
+            session = ctx.loaders.session_by_id.load(pk)
+            if session is None:
+                return []  # deleted: the check before the push says so
             changed = []
             for q in live.questions_changed_since(ctx, session_id=pk, since=since):
                 state = (q.answer, q.answered_at, q.upvotes)
                 if q.id is not None and pushed.get(q.id) != state:
                     pushed[q.id] = state
                     changed.append(q)
+            since = moment
             ctx.loaders.member_by_id.load_many([q.author_id for q in changed])
             ctx.loaders.user_by_id.load_many(
                 [q.answered_by_id for q in changed if q.answered_by_id]
@@ -159,7 +250,12 @@ class Subscription:
             member = ctx.viewer.member_in(session.event_id) if ctx.viewer else None
             if member is not None and member.id is not None and changed:
                 ctx.loaders.upvoted_by_member(member.id).load_many([q.id for q in changed])
-            return changed, moment
+            return [Question.from_model(q, session) for q in changed]
 
-        async for question in poll(ctx, fetch, models.utcnow()):
-            yield Question.from_model(question, session)
+        while True:
+            await _until_news(ctx, feed)
+            questions = await _in_thread(ctx, fetch)
+            if not questions:
+                yield RECHECK
+            for question in questions:
+                yield question

@@ -21,6 +21,8 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.settings import Settings, load_settings
 from tests.factories import Factory
+from tests.live_data import door  # noqa: F401  (fixtures for every test module)
+from tests.live_server import live_server  # noqa: F401
 
 PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
 # `serve`: the app with changed settings, served for real by uvicorn.
@@ -60,7 +62,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             "AGORA_DATA_DIR": str(data_dir),
             "DATABASE_URL": database_url,
             "AGORA_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-            "AGORA_LIVE_POLL_SECONDS": "0.05",
+            # Pushes in tests come from the writes' news: a poll would arrive long after.
+            "AGORA_LIVE_POLL_SECONDS": "3600",
         }
     )
 

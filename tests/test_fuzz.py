@@ -64,7 +64,7 @@ def _times() -> st.SearchStrategy[graphql.StringValueNode]:
 
 
 @pytest.fixture
-def fuzz_target(serve: Any, db: Any, settings: Any, factory: Any) -> dict[str, Any]:
+def fuzz_target(start_server: Any, db: Any, settings: Any, factory: Any) -> dict[str, Any]:
     seed(db, settings)
     ids = [
         encode(name, row.id)
@@ -74,7 +74,7 @@ def fuzz_target(serve: Any, db: Any, settings: Any, factory: Any) -> dict[str, A
     codes = [b.code for b in db.exec(select(models.Badge)).all()]
     admin = db.exec(select(models.User).where(models.User.is_admin)).first()
     return {
-        "base": serve(),
+        "base": start_server(),
         "token": factory.token(admin),
         "scalars": {
             "ID": _strings(ids),

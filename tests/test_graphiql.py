@@ -25,8 +25,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.parametrize("env", ["development", "production"])
-def test_the_page_loads_only_what_agora_serves(serve, env):
-    base = serve(env=env)
+def test_the_page_loads_only_what_agora_serves(start_server, env):
+    base = start_server(env=env)
     page = httpx.get(f"{base}/graphiql")
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -124,8 +124,8 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 
 @pytest.mark.parametrize("env", ["development", "production"])
-def test_graphiql_renders_and_runs_a_query_offline(serve, browser, env):
-    base = serve(env=env)
+def test_graphiql_renders_and_runs_a_query_offline(start_server, browser, env):
+    base = start_server(env=env)
     query = urllib.parse.quote("{ __typename }")
     browser.call("Page.navigate", url=f"{base}/graphiql?query={query}")
     browser.wait_for("!!document.querySelector('.graphiql-container .graphiql-execute-button')")

@@ -184,6 +184,10 @@ BEGIN
          WHERE m.id = v_member AND (m.checked_in_at IS NULL OR m.checked_in_at > p_at);
     END IF;
 
+    -- News for live subscriptions (resolvers/news.py: channel agora_live, "room:<id>"), sent
+    -- only if this transaction commits.
+    PERFORM pg_notify('agora_live', 'room:' || p_room_id);
+
     RETURN QUERY SELECT false, v_id, p_event_id, p_room_id, v_session, v_named,
         p_logged_code, p_controller_id, p_scanned_by_id, v_status, v_reason, p_now,
         p_client_scanned_at, p_client_scan_id;

@@ -77,8 +77,10 @@ def _post(base: str, token: str | None, query: str, variables: dict[str, Any]) -
     ],
     ids=["missing", "wrong-type", "bad-enum", "bad-datetime", "unknown-input-field", "null-upload"],
 )
-def test_variable_mistakes_are_bad_user_input(serve, salon, snapshot, query, variables, says):
-    base = serve()
+def test_variable_mistakes_are_bad_user_input(
+    start_server, salon, snapshot, query, variables, says
+):
+    base = start_server()
     before = snapshot(models.Room, models.EventSession, models.StoredFile)
     response = _post(base, salon["token"], query, variables)
     assert response.status_code == 200
@@ -89,8 +91,8 @@ def test_variable_mistakes_are_bad_user_input(serve, salon, snapshot, query, var
     assert snapshot(models.Room, models.EventSession, models.StoredFile) == before
 
 
-def test_a_time_without_offset_is_bad_user_input_not_a_crash(serve, salon, caplog):
-    base = serve()
+def test_a_time_without_offset_is_bad_user_input_not_a_crash(start_server, salon, caplog):
+    base = start_server()
     response = _post(
         base,
         salon["token"],
@@ -104,8 +106,8 @@ def test_a_time_without_offset_is_bad_user_input_not_a_crash(serve, salon, caplo
     assert "unexpected error" not in caplog.text
 
 
-def test_ids_beyond_the_database_are_not_found_on_graphql(serve, salon):
-    base = serve()
+def test_ids_beyond_the_database_are_not_found_on_graphql(start_server, salon):
+    base = start_server()
     for query in (NODE, "query($id: ID!) { room(id: $id) { id } }"):
         response = _post(base, salon["token"], query, {"id": _big("Room")})
         error = _only_error(response)
@@ -123,16 +125,16 @@ def test_ids_beyond_the_database_are_not_found_on_graphql(serve, salon):
         "/exposants/{Member}/visits.csv",
     ],
 )
-def test_ids_beyond_the_database_are_404_on_every_route(serve, salon, path):
-    base = serve()
+def test_ids_beyond_the_database_are_404_on_every_route(start_server, salon, path):
+    base = start_server()
     url = base + path.format(File=_big("File"), Event=_big("Event"), Member=_big("Member"))
     response = httpx.get(url, headers={"Authorization": f"Bearer {salon['token']}"})
     assert response.status_code == 404
     assert _only_error(response)["extensions"]["code"] == "NOT_FOUND"
 
 
-def test_a_body_that_is_not_json_is_a_json_400(serve):
-    base = serve()
+def test_a_body_that_is_not_json_is_a_json_400(start_server):
+    base = start_server()
     response = httpx.post(
         f"{base}/graphql", content=b"{query: oops", headers={"Content-Type": "application/json"}
     )
@@ -153,8 +155,8 @@ def test_a_body_that_is_not_json_is_a_json_400(serve):
     ],
     ids=["batch", "no-query", "variables-list", "operation-name-number", "string"],
 )
-def test_malformed_requests_are_json_400(serve, body, says):
-    base = serve()
+def test_malformed_requests_are_json_400(start_server, body, says):
+    base = start_server()
     response = httpx.post(f"{base}/graphql", json=body)
     assert response.status_code == 400
     error = _only_error(response)
@@ -162,8 +164,8 @@ def test_malformed_requests_are_json_400(serve, body, says):
     assert says in error["message"]
 
 
-def test_multipart_without_its_file_is_a_json_400(serve, salon):
-    base = serve()
+def test_multipart_without_its_file_is_a_json_400(start_server, salon):
+    base = start_server()
     operations = {"query": UPLOAD_PLAN, "variables": {"memberId": "x", "file": None}}
     response = httpx.post(
         f"{base}/graphql",
@@ -177,8 +179,8 @@ def test_multipart_without_its_file_is_a_json_400(serve, salon):
     assert "missing" in error["message"]
 
 
-def test_other_media_types_are_415_and_other_methods_405(serve):
-    base = serve()
+def test_other_media_types_are_415_and_other_methods_405(start_server):
+    base = start_server()
     form = httpx.post(f"{base}/graphql", data={"query": "{ __typename }"})
     assert form.status_code == 415
     assert _only_error(form)["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
@@ -190,8 +192,8 @@ def test_other_media_types_are_415_and_other_methods_405(serve):
     assert _only_error(nowhere)["extensions"]["code"] == "NOT_FOUND"
 
 
-def test_a_body_over_the_limit_is_413_before_it_is_read(serve, salon, db):
-    base = serve(max_request_bytes=4096)
+def test_a_body_over_the_limit_is_413_before_it_is_read(start_server, salon, db):
+    base = start_server(max_request_bytes=4096)
     padding = "#" + "x" * 8000 + "\n"
     declared = httpx.post(f"{base}/graphql", json={"query": padding + "{ __typename }"})
     assert declared.status_code == 413
@@ -229,8 +231,8 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(serve, salon, db):
     }
 
 
-def test_cors_for_configured_origins_only(serve):
-    base = serve(cors_origins=("https://app.example.org",))
+def test_cors_for_configured_origins_only(start_server):
+    base = start_server(cors_origins=("https://app.example.org",))
     preflight = httpx.options(
         f"{base}/graphql",
         headers={
@@ -258,8 +260,8 @@ def test_cors_for_configured_origins_only(serve):
     assert "access-control-allow-origin" not in stranger.headers
 
 
-def test_no_cors_by_default(serve):
-    base = serve()
+def test_no_cors_by_default(start_server):
+    base = start_server()
     preflight = httpx.options(
         f"{base}/graphql",
         headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"},
@@ -269,8 +271,8 @@ def test_no_cors_by_default(serve):
     assert _only_error(preflight)["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_any_origin_never_with_credentials(serve):
-    base = serve(cors_origins=("*",))
+def test_any_origin_never_with_credentials(start_server):
+    base = start_server(cors_origins=("*",))
     answer = httpx.post(
         f"{base}/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://x.example"}
     )

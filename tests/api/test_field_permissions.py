@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from starlette.websockets import WebSocketDisconnect
 
 import models
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind
@@ -494,7 +495,13 @@ def _subscribe(
                 "payload": {"Authorization": f"Bearer {token}"} if token else {},
             }
         )
-        assert _pool.submit(ws.receive_json).result(timeout=10)["type"] == "connection_ack"
+        try:
+            ack = _pool.submit(ws.receive_json).result(timeout=10)
+        except WebSocketDisconnect as closed:
+            # Refused at connection_init: 4401 is the transport's form of UNAUTHENTICATED.
+            code = "UNAUTHENTICATED" if closed.code == 4401 else f"closed {closed.code}"
+            return {"errors": [{"message": closed.reason, "extensions": {"code": code}}]}
+        assert ack["type"] == "connection_ack"
         ws.send_json(
             {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
         )

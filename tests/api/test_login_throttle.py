@@ -26,9 +26,9 @@ def _code(response: httpx.Response) -> str | None:
     return errors[0].get("extensions", {}).get("code")
 
 
-def test_an_account_is_refused_after_its_failed_attempts(serve, factory):
+def test_an_account_is_refused_after_its_failed_attempts(start_server, factory):
     factory.user(email="ada@example.org")
-    base = serve(login_limit_per_account="3 per 15 minutes")
+    base = start_server(login_limit_per_account="3 per 15 minutes")
     for _ in range(3):
         assert _code(_login(base, "ada@example.org", "guess")) == "UNAUTHENTICATED"
     refused = _login(base, "Ada@Example.org ", PASSWORD)  # even the right password
@@ -43,9 +43,9 @@ def test_an_account_is_refused_after_its_failed_attempts(serve, factory):
     assert "errors" not in _login(base, "bob@example.org", PASSWORD).json()
 
 
-def test_a_success_resets_the_account_count(serve, factory):
+def test_a_success_resets_the_account_count(start_server, factory):
     factory.user(email="ada@example.org")
-    base = serve(login_limit_per_account="3 per 15 minutes")
+    base = start_server(login_limit_per_account="3 per 15 minutes")
     for _ in range(2):
         _login(base, "ada@example.org", "guess")
     assert "errors" not in _login(base, "ada@example.org", PASSWORD).json()
@@ -54,8 +54,8 @@ def test_a_success_resets_the_account_count(serve, factory):
     assert "errors" not in _login(base, "ada@example.org", PASSWORD).json()
 
 
-def test_an_address_is_refused_after_failures_across_accounts(serve, factory):
-    base = serve(login_limit_per_address="4 per 1 minute")
+def test_an_address_is_refused_after_failures_across_accounts(start_server, factory):
+    base = start_server(login_limit_per_address="4 per 1 minute")
     for n in range(4):
         assert _code(_login(base, f"nobody{n}@example.org", "guess")) == "UNAUTHENTICATED"
     factory.user(email="ada@example.org")
@@ -67,18 +67,18 @@ def test_an_address_is_refused_after_failures_across_accounts(serve, factory):
     assert "seconds" in error["message"]
 
 
-def test_successful_logins_never_count_against_an_address(serve, factory):
+def test_successful_logins_never_count_against_an_address(start_server, factory):
     users = [factory.user() for _ in range(5)]
-    base = serve(login_limit_per_address="3 per 1 minute")
+    base = start_server(login_limit_per_address="3 per 1 minute")
     for user in users:  # a venue's staff behind one address, all logging in
         assert "errors" not in _login(base, user.email, PASSWORD).json()
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite keeps counts in each worker's memory")
-def test_workers_on_one_postgresql_share_the_counts(serve, factory: Any):
+def test_workers_on_one_postgresql_share_the_counts(start_server, factory: Any):
     factory.user(email="ada@example.org")
-    first = serve(login_limit_per_account="2 per 15 minutes")
-    second = serve(login_limit_per_account="2 per 15 minutes")
+    first = start_server(login_limit_per_account="2 per 15 minutes")
+    second = start_server(login_limit_per_account="2 per 15 minutes")
     _login(first, "ada@example.org", "guess")
     _login(second, "ada@example.org", "guess")
     assert _code(_login(first, "ada@example.org", PASSWORD)) == "RATE_LIMITED"

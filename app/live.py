@@ -1,0 +1,182 @@
+"""The per-worker end of live news: one listening connection, fanned out to this worker's subscribers.
+
+Write paths publish through `resolvers.news` in their own transaction. On PostgreSQL every
+worker holds one connection that LISTENs on the news channel (psycopg's async notifies) and rings
+the feeds of its subscribers that follow the topic; a scan served by one worker reaches
+subscribers on every other. On SQLite (one process) committed news comes straight from the
+writing thread. A feed only says "look again": the subscriber reads what changed itself, under
+its own rights, so a burst of news costs one read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import psycopg
+from sqlalchemy import Engine
+
+from resolvers import news
+
+log = logging.getLogger("agora.live")
+
+# How long the listener waits for news before it checks that its connection still answers.
+LISTEN_HEALTH_SECONDS = 30.0
+# Waiting for the first LISTEN at start-up; past this the server starts anyway and keeps trying.
+LISTEN_READY_SECONDS = 5.0
+MAX_RECONNECT_DELAY = 30.0
+# How the listening connection shows in pg_stat_activity.
+LISTENER_NAME = "agora-live-listener"
+
+
+class Feed:
+    """What wakes one subscription: news on a topic it follows, or a nudge from its connection."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._news = asyncio.Event()
+        self.topics: set[str] = set()
+
+    def follow(self, topics: Iterable[str]) -> None:
+        self._hub._follow(self, set(topics) - self.topics)
+
+    def ring(self) -> None:
+        self._news.set()
+
+    async def wait(self, seconds: float) -> bool:
+        """Until news (True) or `seconds` pass (False). News arriving while the caller reads
+        rings again, so nothing that happens after this returns is missed."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._news.wait()
+        except TimeoutError:
+            return False
+        self._news.clear()
+        return True
+
+    def close(self) -> None:
+        self._hub._unfollow(self)
+
+
+class Hub:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)
+        self._all: set[Feed] = set()
+        # Open WebSockets per user on this process (the per-user limit).
+        self.connections: Counter[int] = Counter()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._listening: asyncio.Event | None = None
+        # Lifespans running: an app served by several test clients at once starts it each time.
+        self._runs = 0
+
+    @property
+    def database_url(self) -> str:
+        return str(self.engine.url)
+
+    def feed(self) -> Feed:
+        feed = Feed(self)
+        self._all.add(feed)
+        return feed
+
+    async def start(self) -> None:
+        self._runs += 1
+        if self._runs > 1:
+            return  # one listener is enough
+        self._loop = asyncio.get_running_loop()
+        if self.engine.dialect.name == "postgresql":
+            self._listening = asyncio.Event()
+            self._listener = asyncio.create_task(self._listen(), name="agora-live-listener")
+            try:
+                async with asyncio.timeout(LISTEN_READY_SECONDS):
+                    await self._listening.wait()
+            except TimeoutError:
+                log.warning("live news: not listening yet; subscribers poll until it is")
+        else:
+            news.add_local_sink(self.database_url, self._from_writer_thread)
+
+    async def stop(self) -> None:
+        self._runs -= 1
+        if self._runs > 0:
+            return
+        listener, self._listener = self._listener, None
+        if listener is None:
+            news.remove_local_sink(self.database_url, self._from_writer_thread)
+            return
+        loop = listener.get_loop()
+        if loop is asyncio.get_running_loop():
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        else:
+            # Started by a lifespan on another loop (another test client) that is still running.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(listener.cancel)
+
+    def dispatch(self, payloads: Iterable[str]) -> None:
+        for payload in payloads:
+            for feed in self._feeds.get(payload, ()):
+                feed.ring()
+
+    def ring_all(self) -> None:
+        for feed in self._all:
+            feed.ring()
+
+    def _follow(self, feed: Feed, topics: set[str]) -> None:
+        feed.topics |= topics
+        for topic in topics:
+            self._feeds[topic].add(feed)
+
+    def _unfollow(self, feed: Feed) -> None:
+        self._all.discard(feed)
+        for topic in feed.topics:
+            followers = self._feeds.get(topic)
+            if followers is not None:
+                followers.discard(feed)
+                if not followers:
+                    del self._feeds[topic]
+        feed.topics.clear()
+
+    def _from_writer_thread(self, payloads: list[str]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        # RuntimeError: the loop closed between the check and the call (the server is stopping).
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self.dispatch, payloads)
+
+    def _conninfo(self) -> str:
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._conninfo(), autocommit=True, application_name=LISTENER_NAME
+                ) as conn:
+                    await conn.execute(f"LISTEN {news.CHANNEL}")
+                    if self._listening is not None:
+                        self._listening.set()
+                    # News sent while this worker was not listening is lost: every subscriber
+                    # looks again from where it was.
+                    self.ring_all()
+                    delay = 0.5
+                    while True:
+                        async for notify in conn.notifies(timeout=LISTEN_HEALTH_SECONDS):
+                            self.dispatch((notify.payload,))
+                        await conn.execute("SELECT 1")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (any failure: reconnect, never die)
+                if self._listening is not None:
+                    self._listening.clear()
+                log.warning(
+                    "live news: listening connection lost (%s); retrying in %.1fs", exc, delay
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RECONNECT_DELAY)
