@@ -39,12 +39,27 @@ class Feed:
         self._hub = hub
         self._news = asyncio.Event()
         self.topics: set[str] = set()
+        # Topics whose news may shrink the subscriber's rights, and whether some came in.
+        self.rights: set[str] = set()
+        self._rights_news = False
 
     def follow(self, topics: Iterable[str]) -> None:
         self._hub._follow(self, set(topics) - self.topics)
 
-    def ring(self) -> None:
+    def follow_rights(self, topics: Iterable[str]) -> None:
+        """Follow news that may take the subscriber's rights away (its user, its membership)."""
+        self.rights |= set(topics)
+        self.follow(topics)
+
+    def ring(self, rights: bool = False) -> None:
+        if rights:
+            self._rights_news = True
         self._news.set()
+
+    def take_rights_news(self) -> bool:
+        """True once after news on a rights topic (or a lost connection, which may hide some)."""
+        news, self._rights_news = self._rights_news, False
+        return news
 
     async def wait(self, seconds: float) -> bool:
         """Until news (True) or `seconds` pass (False). News arriving while the caller reads
@@ -120,11 +135,11 @@ class Hub:
     def dispatch(self, payloads: Iterable[str]) -> None:
         for payload in payloads:
             for feed in self._feeds.get(payload, ()):
-                feed.ring()
+                feed.ring(rights=payload in feed.rights)
 
     def ring_all(self) -> None:
         for feed in self._all:
-            feed.ring()
+            feed.ring(rights=True)
 
     def _follow(self, feed: Feed, topics: set[str]) -> None:
         feed.topics |= topics

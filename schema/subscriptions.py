@@ -113,7 +113,7 @@ class Subscription:
             return _rights_topics(ctx, pk), live.annonce_cursor(ctx, event_id=pk)
 
         rights, after = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
 
         def fetch() -> list[models.Annonce]:
             nonlocal after
@@ -151,7 +151,7 @@ class Subscription:
             return _rights_topics(ctx, room.event_id), live.scan_cursor(ctx, room_id=pk)
 
         rights, after = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
         pushed: tuple[Any, ...] | None = None
 
         def fetch() -> tuple[list[RoomOccupancy], datetime | None]:
@@ -225,7 +225,7 @@ class Subscription:
             return _rights_topics(ctx, session.event_id), ctx.now
 
         rights, since = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
         # What was pushed of each question: a question changed twice in a row is pushed twice,
         # one seen again unchanged (the look-back window) is not.
         pushed: dict[int, tuple[Any, ...]] = {}
