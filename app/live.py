@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import Engine
@@ -22,6 +24,10 @@ from sqlalchemy import Engine
 from resolvers import news
 
 log = logging.getLogger("agora.live")
+
+T = TypeVar("T")
+# Shared reads kept per worker before the oldest are dropped (one per room and cursor in use).
+SHARED_READS = 1000
 
 # How long the listener waits for news before it checks that its connection still answers.
 LISTEN_HEALTH_SECONDS = 30.0
@@ -56,6 +62,15 @@ class Feed:
             self._rights_news = True
         self._news.set()
 
+    def generation(self, topic: str) -> int:
+        """How many pieces of news on `topic` this worker has received so far."""
+        return self._hub.generations[topic]
+
+    def shared(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
+        """`read()`, or what another subscriber of this worker read for the same `key` since
+        the same news: a scan at a door watched by ten displays is read once, not ten times."""
+        return self._hub.reads.get(key, generation, read)
+
     def take_rights_news(self) -> bool:
         """True once after news on a rights topic (or a lost connection, which may hide some)."""
         news, self._rights_news = self._rights_news, False
@@ -76,9 +91,40 @@ class Feed:
         self._hub._unfollow(self)
 
 
+class SharedReads:
+    """Reads made on news, shared by the subscribers of one worker that woke for it.
+
+    An entry stands for `key` as read after the news numbered `generation` arrived (the reader
+    took the number before reading): a subscriber woken by that news, or later news, gets a read
+    at least as new as the news that woke it, as if it had read itself."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[Hashable, threading.Lock] = {}
+        self._entries: dict[Hashable, tuple[int, Any]] = {}
+
+    def get(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
+        with self._lock:
+            key_lock = self._keys.setdefault(key, threading.Lock())
+        with key_lock:  # one reader per key; the others wait for its answer
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] >= generation:
+                return entry[1]  # type: ignore[no-any-return]
+            value = read()
+            with self._lock:
+                if len(self._entries) >= SHARED_READS:
+                    self._entries.clear()
+                    self._keys = {key: key_lock}
+                self._entries[key] = (generation, value)
+            return value
+
+
 class Hub:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # News received per topic on this worker, and reads shared among its subscribers.
+        self.generations: Counter[str] = Counter()
+        self.reads = SharedReads()
         self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)
         self._all: set[Feed] = set()
         # Open WebSockets per user on this process (the per-user limit).
@@ -134,10 +180,15 @@ class Hub:
 
     def dispatch(self, payloads: Iterable[str]) -> None:
         for payload in payloads:
+            # Counted before any subscriber wakes: its read then belongs to this news.
+            self.generations[payload] += 1
             for feed in self._feeds.get(payload, ()):
                 feed.ring(rights=payload in feed.rights)
 
     def ring_all(self) -> None:
+        # News may have been missed: no shared read made before now stands for what follows.
+        for topic in list(self.generations):
+            self.generations[topic] += 1
         for feed in self._all:
             feed.ring(rights=True)
 
