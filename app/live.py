@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+import anyio
 import psycopg
 from sqlalchemy import Engine
 
@@ -26,6 +27,8 @@ from resolvers import news
 log = logging.getLogger("agora.live")
 
 T = TypeVar("T")
+# Worker threads this worker's subscriptions share for their reads (HTTP keeps anyio's 40).
+LIVE_THREADS = 4
 # Shared reads kept per worker before the oldest are dropped (one per room and cursor in use).
 SHARED_READS = 1000
 
@@ -125,6 +128,8 @@ class Hub:
         # News received per topic on this worker, and reads shared among its subscribers.
         self.generations: Counter[str] = Counter()
         self.reads = SharedReads()
+        # Worker threads for subscriptions' reads (see Context.thread_limiter); made on the loop.
+        self._limiters: dict[int, anyio.CapacityLimiter] = {}
         self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)
         self._all: set[Feed] = set()
         # Open WebSockets per user on this process (the per-user limit).
@@ -138,6 +143,14 @@ class Hub:
     @property
     def database_url(self) -> str:
         return str(self.engine.url)
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        # One per event loop: an app served by several test clients runs several loops.
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._limiters:
+            self._limiters[loop] = anyio.CapacityLimiter(LIVE_THREADS)
+        return self._limiters[loop]
 
     def feed(self) -> Feed:
         feed = Feed(self)

@@ -110,7 +110,10 @@ class AllowExtension(FieldExtension):
     ) -> Any:
         # Subscriptions: the check reads the database through the synchronous session, in a
         # thread; its read transaction ends there, so a long-lived stream holds no lock.
-        await anyio.to_thread.run_sync(partial(self._check_and_release, source, info, kwargs))
+        await anyio.to_thread.run_sync(
+            partial(self._check_and_release, source, info, kwargs),
+            limiter=getattr(info.context, "thread_limiter", None),
+        )
         result = next_(source, info, **kwargs)
         if inspect.isasyncgen(result):
             return self._each_push(result, source, info, kwargs)
@@ -133,12 +136,13 @@ class AllowExtension(FieldExtension):
         least every RECHECK_SECONDS, not once per item of a burst of scans."""
         check = partial(self._check_and_release, source, info, kwargs, True)
         feed = getattr(info.context, "feed", None)
+        limiter = getattr(info.context, "thread_limiter", None)
         checked = time.monotonic()
         async with aclosing(stream):
             async for item in stream:
                 rights_news = feed is None or feed.take_rights_news()
                 if rights_news or time.monotonic() - checked >= RECHECK_SECONDS:
-                    await anyio.to_thread.run_sync(check)
+                    await anyio.to_thread.run_sync(check, limiter=limiter)
                     checked = time.monotonic()
                 if item is not RECHECK:
                     yield item

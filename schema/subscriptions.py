@@ -67,7 +67,7 @@ async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
                 # End the read transaction: no lock outlives the read. Loaded objects stay usable.
                 ctx.db.commit()
 
-    return await anyio.to_thread.run_sync(run)
+    return await anyio.to_thread.run_sync(run, limiter=ctx.thread_limiter)
 
 
 def _feed(ctx: Context, topics: Iterable[str]) -> Feed:
