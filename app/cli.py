@@ -54,7 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cmd_seed(args)
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(
-        f"GraphiQL: http://{host}:{args.port}/graphql  (database: {settings.database_url})",
+        f"GraphiQL: http://{host}:{args.port}/graphiql  (database: {settings.database_url})",
         flush=True,
     )
     uvicorn.run(

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlmodel import Session
@@ -19,6 +19,9 @@ from permissions.viewer import Viewer
 from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
 
+if TYPE_CHECKING:
+    from app.throttle import LoginThrottle
+
 
 @dataclass
 class Context:
@@ -29,6 +32,8 @@ class Context:
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
     connection_params: dict[str, Any] | None = None
+    # Counts failed logins; None where no login can happen (file downloads, exports).
+    login_throttle: LoginThrottle | None = None
     # Subscriptions: what wakes this one, and fresh sessions for each push (see `renew`).
     feed: Feed | None = None
     open_session: Callable[[], Session] | None = None
@@ -67,6 +72,11 @@ class Context:
         """From now on in this request, the viewer is `user` (who just logged in)."""
         self._viewer = Viewer(user=user, db=self.db)
         self._viewer_loaded = True
+
+    @property
+    def client_address(self) -> str | None:
+        client = getattr(self.request, "client", None)
+        return client.host if client else None
 
     def renew(self) -> None:
         """Start a subscription's next push afresh: a new session, clock, loaders and viewer, so

@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 import models
 from app.context import Context
+from app.errors import agora_error_response
 from app.graphql import bearer_token
 from app.settings import Settings
 from permissions import Allow, Subject, permits, subjects
@@ -31,7 +32,6 @@ from resolvers.errors import AgoraError, ForbiddenError
 from resolvers.ids import decode
 from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 
-HTTP_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,8 +60,13 @@ def safe_cell(value: Any, zone: ZoneInfo) -> str:
 
 
 def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], zone: ZoneInfo) -> Iterator[bytes]:
-    """UTF-8 CSV, header first, one chunk per batch of rows so memory stays flat."""
+    """UTF-8 CSV, header first, one chunk per batch of rows so memory stays flat.
+
+    It starts with a byte-order mark: without it, a spreadsheet on Windows reads the file
+    in the local code page and shows "Ã©" for every "é" in names and companies.
+    """
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(header)
     for n, row in enumerate(rows, start=1):
@@ -77,16 +82,6 @@ def _authorize(ctx: Context, rules: tuple[Allow, ...], subject: Subject, what: s
     viewer = ctx.require_viewer()
     if not permits(viewer, rules, subject, ctx.now):
         raise ForbiddenError(f"Only {describe(rules)} may download {what}.")
-
-
-def _error(exc: AgoraError) -> Response:
-    # The same error body as the other plain HTTP routes (app/files.py).
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "UNAUTHENTICATED" else None
-    return JSONResponse(
-        {"error": {"code": exc.code, "message": exc.message}},
-        HTTP_STATUS.get(exc.code, 400),
-        headers=headers,
-    )
 
 
 def _stream(
@@ -131,7 +126,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
                 lines, filename = prepare(context(request, db), request)
             except AgoraError as exc:
                 db.close()
-                return _error(exc)
+                return agora_error_response(exc, legacy=True)
             except BaseException:
                 db.close()
                 raise

@@ -13,19 +13,19 @@ from typing import TypeVar
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 import models
 from app.context import Context
+from app.errors import agora_error_response
 from app.graphql import bearer_token
 from app.settings import Settings
 from resolvers import calendar, files
-from resolvers.errors import AgoraError, UnauthenticatedError
+from resolvers.errors import AgoraError
 from resolvers.ids import decode
 
 T = TypeVar("T")
-STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400}
 
 
 def _run(
@@ -45,13 +45,7 @@ def _run(
             ctx.require_viewer()
             return use_case(ctx)
         except AgoraError as exc:
-            status = STATUS.get(exc.code, 400)
-            headers = (
-                {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthenticatedError) else None
-            )
-            return JSONResponse(
-                {"error": {"code": exc.code, "message": exc.message}}, status, headers=headers
-            )
+            return agora_error_response(exc, legacy=True)
 
 
 def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:

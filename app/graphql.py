@@ -1,8 +1,13 @@
 """The GraphQL endpoint: builds the request context, runs the operation off the event loop.
 
 POSTed JSON operations (every query and mutation a client app sends) take the prepared-document
-path of `app.operations`; GraphiQL, GET, multipart uploads, batches and WebSocket subscriptions
-are left to Strawberry's view, which serves them as before.
+path of `app.operations`; GraphiQL, GET, multipart uploads and WebSocket subscriptions are left
+to Strawberry's view, whose operations are run through the same prepared documents (one set of
+validation rules and limits for every transport).
+
+Whatever a client gets wrong in the request itself (a body too large or not JSON, a batch, a
+method or content type we do not take) is answered as JSON with `extensions.code` and its
+HTTP status (`app.errors`), never as Strawberry's plain text.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 import anyio.to_thread
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from graphql import OperationType as CoreOperationType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -21,16 +27,19 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
 from strawberry.schema import BaseSchema
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 import models
 from app import operations
 from app.context import Context
+from app.errors import error_response
+from app.graphiql import graphiql_page
+from app.limits import Limits
 from app.settings import Settings
+from app.throttle import LoginThrottle
+from resolvers.errors import AgoraError, ForbiddenError
+from schema.errors import coded
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -39,13 +48,77 @@ def bearer_token(headers: Any) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _is_json_post(scope: Scope) -> bool:
-    if scope["type"] != "http" or scope["method"] != "POST":
-        return False
+class BodyTooLargeError(Exception):
+    """The client sent more than the request limit (raised while the body is read)."""
+
+
+def _content(scope: Scope) -> tuple[bytes, int | None]:
+    """The media type (lowercase, no parameters) and the declared length: one header scan."""
+    media, length = b"", None
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return value.split(b";", 1)[0].strip().lower() == b"application/json"
-    return False
+            media = value.split(b";", 1)[0].strip().lower()
+        elif name == b"content-length":
+            length = int(value) if value.isdigit() else None
+    return media, length
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, refused as soon as it grows past `limit` (chunked bodies included)."""
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body", False):
+        if len(body) > limit:
+            raise BodyTooLargeError
+        return body  # the usual case: one message holds the whole operation
+    chunks, size = [body], len(body)
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """A `receive` that refuses a streamed body (a multipart upload) once it passes `limit`."""
+    size = 0
+
+    async def limited() -> Message:
+        nonlocal size
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise BodyTooLargeError
+        return message
+
+    return limited
+
+
+def _bad_request(message: str) -> Response:
+    return error_response("BAD_USER_INPUT", message)
+
+
+# Strawberry's transport refusals, by status, as the codes of `app.errors`.
+_TRANSPORT_CODES = {
+    400: "BAD_USER_INPUT",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+# Its messages, where ours say more about what to do.
+_TRANSPORT_MESSAGES = {
+    "File(s) missing in form data": (
+        "A file named in the multipart `map` is missing from the request: send every file "
+        "the map lists."
+    ),
+    "Unable to parse the multipart body": "The multipart body could not be read.",
+}
 
 
 def _replay(body: bytes) -> Receive:
@@ -67,42 +140,116 @@ class AgoraGraphQL(GraphQL[Context, None]):
     thread with its own session, so the event loop keeps accepting requests meanwhile."""
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, sessions: sessionmaker[Session]
+        self,
+        schema: BaseSchema,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        login_throttle: LoginThrottle | None = None,
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+        # Production serves no IDE on the API endpoint (GraphiQL has its own page, /graphiql).
+        ide = None if settings.is_production else "graphiql"
+        super().__init__(schema, graphql_ide=ide, multipart_uploads_enabled=True)
         self.settings = settings
         self.sessions = sessions
+        self.login_throttle = login_throttle
         self.core_schema = schema._schema  # type: ignore[attr-defined]
-        self.documents = operations.Documents(self.core_schema)
+        self.production = settings.is_production
+        self.max_body = settings.max_request_bytes
+        self.documents = operations.Documents(
+            self.core_schema, limits=Limits() if self.production else None
+        )
         operations.install_lean_resolvers(self.core_schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _is_json_post(scope):
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        media, length = _content(scope)
+        if length is not None and length > self.max_body:
+            await self._too_large()(scope, receive, send)
+            return
+        if scope["method"] != "POST" or media != b"application/json":
+            await self._other(scope, receive, send, media)
+            return
         request = Request(scope, receive)
-        body = await request.body()
+        try:
+            body = await _read_body(receive, self.max_body)
+        except BodyTooLargeError:
+            await self._too_large()(scope, receive, send)
+            return
         response = await self._run_prepared(request, body)
         if response is None:
-            # Not a single operation this path runs: Strawberry answers it as it always has.
-            await super().__call__(scope, _replay(body), send)
+            # A subscription over HTTP: Strawberry's view answers it as it always has.
+            await self._strawberry(scope, _replay(body), send)
             return
         await response(scope, receive, send)
+
+    def _too_large(self) -> Response:
+        return error_response(
+            "PAYLOAD_TOO_LARGE",
+            f"The request is larger than {self.max_body} bytes, the most this server reads.",
+        )
+
+    async def _other(self, scope: Scope, receive: Receive, send: Send, media: bytes) -> None:
+        """Everything but a JSON POST: GET, GraphiQL, multipart uploads; refusals as JSON."""
+        method = scope["method"]
+        response: Response | None = None
+        if method == "GET" and self.production:
+            # Queries over GET are cacheable and linkable, so forgeable from another site.
+            response = error_response(
+                "METHOD_NOT_ALLOWED",
+                "Send GraphQL operations with POST (application/json).",
+                headers={"Allow": "POST"},
+            )
+        elif method == "POST" and media != b"multipart/form-data":
+            response = error_response(
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Send operations as application/json (or multipart/form-data with files).",
+            )
+        elif method not in ("GET", "POST"):
+            response = error_response(
+                "METHOD_NOT_ALLOWED",
+                "GraphQL takes POST (and GET for queries in development).",
+                headers={"Allow": "GET, POST"},
+            )
+        if response is None:
+            await self._strawberry(scope, _limited(receive, self.max_body), send)
+            return
+        await response(scope, receive, send)
+
+    async def _strawberry(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's view for one HTTP request, its refusals answered as JSON."""
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            code = _TRANSPORT_CODES.get(exc.status_code, "BAD_USER_INPUT")
+            message = _TRANSPORT_MESSAGES.get(exc.reason, exc.reason)
+            response = error_response(code, message, status=exc.status_code)
+        except BodyTooLargeError:
+            response = self._too_large()
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()
 
     async def _run_prepared(self, request: Request, body: bytes) -> Response | None:
         try:
             data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        except orjson.JSONDecodeError as exc:
+            return _bad_request(f"The request body is not valid JSON ({exc}).")
+        if isinstance(data, list):
+            return _bad_request(
+                "Send one operation per request: batches (a JSON array) are not accepted."
+            )
         if not isinstance(data, dict):
-            return None
+            return _bad_request('The request body must be a JSON object: {"query": "…"}.')
         query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
         if not isinstance(query, str) or not query:
-            return None
+            return _bad_request("The request has no `query`: send the operation's text in it.")
         if variables is not None and not isinstance(variables, dict):
-            return None
+            return _bad_request("`variables` must be a JSON object (or null).")
         if name is not None and not isinstance(name, str):
-            return None
+            return _bad_request("`operationName` must be a string (or null).")
         prepared = self.documents.prepare(query)
         if prepared.errors:
             payload = operations.response_body(None, prepared.errors)
@@ -111,14 +258,67 @@ class AgoraGraphQL(GraphQL[Context, None]):
             if operation is not None and operation[0] == CoreOperationType.SUBSCRIPTION:
                 return None
             context = self.context_for(request)
-            run = partial(operations.execute, self.core_schema, prepared, context, variables, name)
+            gated = prepared.introspection and self.production
+            if gated:
+                run = partial(self._introspect, prepared, context, variables, name)
+            else:
+                run = partial(
+                    operations.execute,
+                    self.core_schema,
+                    prepared,
+                    context,
+                    variables,
+                    name,
+                    self.production,
+                )
             job = partial(_run_and_close, run, context)
-            if operation is not None and not operation[1]:
+            if operation is not None and not operation[1] and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
                 payload = job()
             else:
                 payload = await anyio.to_thread.run_sync(job)
+            if payload["data"] is None and "errors" in payload:
+                return self._refused(payload)
         return Response(orjson.dumps(payload), media_type="application/json")
+
+    def _refused(self, payload: dict[str, Any]) -> Response:
+        # A login refused for too many attempts is an HTTP 429 too, with the wait to honour.
+        for error in payload["errors"]:
+            extensions = error.get("extensions") or {}
+            if extensions.get("code") == "RATE_LIMITED":
+                wait = str(extensions.get("retryAfterSeconds", 60))
+                return Response(
+                    orjson.dumps(payload),
+                    status_code=429,
+                    media_type="application/json",
+                    headers={"Retry-After": wait},
+                )
+        return Response(orjson.dumps(payload), media_type="application/json")
+
+    def _may_introspect(self, context: Context) -> AgoraError | None:
+        """Production maps the schema for admins only (GraphiQL sends their token)."""
+        try:
+            viewer = context.viewer
+        except AgoraError as exc:
+            return exc
+        if viewer is not None and viewer.is_admin:
+            return None
+        return ForbiddenError(
+            "Reading the schema (__schema, __type) needs an admin's access token here; the "
+            "schema is published as schema.graphql."
+        )
+
+    def _introspect(
+        self,
+        prepared: operations.Prepared,
+        context: Context,
+        variables: dict[str, Any] | None,
+        name: str | None,
+    ) -> dict[str, Any]:
+        refusal = self._may_introspect(context)
+        if refusal is not None:
+            return operations.response_body(None, [_error(refusal)])
+        return operations.execute(self.core_schema, prepared, context, variables, name, True)
 
     def context_for(self, request: Request | WebSocket) -> Context:
         return Context(
@@ -127,6 +327,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
             now=models.utcnow(),
             token=bearer_token(request.headers),
             request=request,
+            login_throttle=self.login_throttle,
         )
 
     async def get_context(
@@ -143,22 +344,54 @@ class AgoraGraphQL(GraphQL[Context, None]):
         root_value: Any,
         request_data: Any,
     ) -> ExecutionResult:
-        run = partial(
-            self.schema.execute_sync,
-            request_data.query,
-            root_value=root_value,
-            variable_values=request_data.variables,
-            context_value=context,
-            operation_name=request_data.operation_name,
-            operation_extensions=request_data.extensions,
-            allowed_operation_types=OperationType.from_http(request_adapter.method),
-        )
-        try:
-            return await anyio.to_thread.run_sync(partial(_run_and_close, run, context))
-        except InvalidOperationTypeError as exc:
-            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
-        except MissingQueryError as exc:
-            raise HTTPException(400, "No GraphQL query found in the request") from exc
+        """GET queries and multipart uploads, through the same prepared documents and limits."""
+        query = request_data.query
+        if not isinstance(query, str) or not query:
+            raise HTTPException(400, "The request has no `query`: send the operation's text in it.")
+        prepared = self.documents.prepare(query)
+        if prepared.errors:
+            return ExecutionResult(data=None, errors=[coded(e) for e in prepared.errors])
+        operation = prepared.operation(request_data.operation_name)
+        if (
+            request_adapter.method == "GET"
+            and operation
+            and operation[0] != CoreOperationType.QUERY
+        ):
+            raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.")
+        if operation and operation[0] == CoreOperationType.SUBSCRIPTION:
+            raise HTTPException(
+                400, "Subscriptions run over a WebSocket (graphql-transport-ws) on /graphql."
+            )
+        variables = request_data.variables
+        if variables is not None and not isinstance(variables, dict):
+            raise HTTPException(400, "`variables` must be a JSON object (or null).")
+        hide = self.production
+
+        def run() -> ExecutionResult:
+            if prepared.introspection and self.production:
+                refusal = self._may_introspect(context)
+                if refusal is not None:
+                    return ExecutionResult(data=None, errors=[_error(refusal)])
+            result = operations.run(
+                self.core_schema,
+                prepared,
+                context,
+                variables,
+                request_data.operation_name,
+                hide,
+            )
+            errors = (
+                [coded(operations.without_suggestion(e) if hide else e) for e in result.errors]
+                if result.errors
+                else None
+            )
+            return ExecutionResult(data=result.data, errors=errors)
+
+        return await anyio.to_thread.run_sync(partial(_run_and_close, run, context))
+
+
+def _error(exc: AgoraError) -> GraphQLError:
+    return GraphQLError(exc.message, original_error=exc)
 
 
 def _run_and_close(run: Any, context: Context) -> Any:

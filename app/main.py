@@ -3,32 +3,60 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from app.db import make_engine, make_session_factory
+from app.errors import error_response
 from app.exports import export_routes
 from app.files import routes as file_routes
+from app.graphiql import routes as graphiql_routes
 from app.graphql import AgoraGraphQL
 from app.live import Hub
 from app.settings import Settings, load_settings
+from app.throttle import LoginThrottle
 from app.websocket import LiveSocket
 from schema import schema
+
+log = logging.getLogger("agora")
+
+# Starlette's own refusals (no such route, a method a route does not take), as JSON.
+ROUTE_ERRORS = {
+    404: ("NOT_FOUND", "There is nothing at this address."),
+    405: ("METHOD_NOT_ALLOWED", "This address does not take that HTTP method."),
+}
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = ROUTE_ERRORS.get(exc.status_code, ("BAD_USER_INPUT", str(exc.detail)))
+    return error_response(code, message, status=exc.status_code, headers=exc.headers)
+
+
+async def _server_error(_request: Request, exc: Exception) -> Response:
+    # The trace goes to the log; the client learns only that it was not its fault.
+    log.error("unexpected error", exc_info=exc)
+    return error_response(
+        "INTERNAL_SERVER_ERROR",
+        "Something went wrong on our side; nothing was changed. Try again, or tell the organizers.",
+    )
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    graphql = AgoraGraphQL(schema, settings, sessions)
+    graphql = AgoraGraphQL(schema, settings, sessions, LoginThrottle(settings, engine))
     hub = Hub(engine)
 
     async def healthz(_request: Request) -> JSONResponse:
@@ -54,7 +82,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/healthz", healthz),
             *export_routes(settings, sessions),
             *file_routes(settings, sessions),
+            *graphiql_routes(),
         ],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
         middleware=_cors(settings),
     )
@@ -76,6 +106,8 @@ def _cors(settings: Settings) -> list[Middleware]:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
+            # A throttled login's wait and an export's file name, readable by the page.
+            expose_headers=["Retry-After", "Content-Disposition"],
             max_age=600,
         )
     ]

@@ -10,6 +10,7 @@ schema that Strawberry built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+from app.limits import Limits, limit_rule, uses_introspection
 from permissions.fields import AllowExtension
 from schema.errors import coded
 
@@ -58,6 +60,9 @@ class Prepared:
     errors: tuple[GraphQLError, ...]
     # Operation name (None for the only one) -> its type and whether it needs the database.
     operations: dict[str | None, tuple[OperationType, bool]]
+    # Reads `__schema` or `__type`: production answers it only for an admin, a check that
+    # depends on the viewer and so happens at execution, not in this per-text cache.
+    introspection: bool = False
 
     def operation(self, name: str | None) -> tuple[OperationType, bool] | None:
         if name is None and len(self.operations) == 1:
@@ -73,11 +78,24 @@ def _needs_database(operation: OperationDefinitionNode) -> bool:
 
 
 class Documents:
-    """Prepared documents by text, least recently used dropped first."""
+    """Prepared documents by text, least recently used dropped first.
 
-    def __init__(self, schema: GraphQLSchema, maxsize: int = CACHED_DOCUMENTS) -> None:
+    With `limits` (production) a document is first checked against them alone, so a hostile
+    one gets one clear refusal (not a hundred errors) and costs no further validation; and
+    errors never suggest field or type names to someone mapping the schema.
+    """
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        maxsize: int = CACHED_DOCUMENTS,
+        *,
+        limits: Limits | None = None,
+    ) -> None:
         self.schema = schema
         self.rules = (*specified_rules, create_validator(MAX_DEPTH, None))
+        self.limit_rules = (limit_rule(limits),) if limits is not None else ()
+        self.hide_suggestions = limits is not None
         self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=maxsize)(self._prepare)
 
     def _prepare(self, text: str) -> Prepared:
@@ -85,7 +103,12 @@ class Documents:
             document = parse(text, max_tokens=MAX_TOKENS)
         except GraphQLError as error:
             return Prepared(None, (error,), {})
-        errors = validate(self.schema, document, self.rules)
+        hide = self.hide_suggestions
+        errors: list[GraphQLError] = []
+        if self.limit_rules:
+            errors = validate(self.schema, document, self.limit_rules, hide_suggestions=hide)
+        if not errors:
+            errors = validate(self.schema, document, self.rules, hide_suggestions=hide)
         if errors:
             return Prepared(None, tuple(errors), {})
         operations = {
@@ -93,7 +116,7 @@ class Documents:
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         }
-        return Prepared(document, (), operations)
+        return Prepared(document, (), operations, uses_introspection(document))
 
 
 # (attribute to read, output coercion) of a field that is a plain stored value.
@@ -187,8 +210,24 @@ def execute(
     context: Any,
     variables: dict[str, Any] | None,
     operation_name: str | None,
+    hide_suggestions: bool = False,
 ) -> dict[str, Any]:
     """The response body of one operation, errors coded as the API guide promises."""
+    result = run(schema, prepared, context, variables, operation_name, hide_suggestions)
+    if hide_suggestions and result.errors:
+        return response_body(result.data, [without_suggestion(e) for e in result.errors])
+    return response_body(result.data, result.errors)
+
+
+def run(
+    schema: GraphQLSchema,
+    prepared: Prepared,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    hide_suggestions: bool = False,
+) -> ExecutionResult:
+    """graphql-core's result of one prepared operation, errors as raised."""
     assert prepared.document is not None
     result = graphql_execute(
         schema,
@@ -198,9 +237,23 @@ def execute(
         operation_name=operation_name,
         executor_class=LeafReadingExecutor,
         is_awaitable=_never_awaitable,
+        # Variable errors ("did you mean …?") would otherwise name enum values and fields.
+        hide_suggestions=hide_suggestions,
     )
     assert isinstance(result, ExecutionResult)
-    return response_body(result.data, result.errors)
+    return result
+
+
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """The error without its "Did you mean …?": variable coercion suggests enum values and
+    input fields even when told not to."""
+    if "Did you mean" not in error.message:
+        return error
+    error.message = SUGGESTION.sub("", error.message)
+    return error
 
 
 def response_body(data: Any, errors: Any) -> dict[str, Any]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from limits import parse as parse_limit
 from strawberry.http.websocket_origin import normalize_allowed_origins, normalize_origin
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 MIN_SECRET_LENGTH = 32
+# Room in a request for the operation and the multipart framing around an upload.
+REQUEST_MARGIN_BYTES = 1024 * 1024
 
 
 class SettingsError(RuntimeError):
@@ -47,6 +50,11 @@ class Settings:
     # Browser origins other than the API's own that may call it (CORS) and open WebSockets;
     # "*" for any. Empty: same-origin pages and non-browser clients only.
     cors_origins: tuple[str, ...]
+    # The largest request body read at all: the upload limit plus room for the operation.
+    max_request_bytes: int
+    # Failed logins heard per account and per client address (`limits` notation).
+    login_limit_per_account: str
+    login_limit_per_address: str
 
     @property
     def is_production(self) -> bool:
@@ -86,6 +94,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'agora.db'}"
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    max_upload_bytes = int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    login_per_account = environ.get("AGORA_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    login_per_address = environ.get("AGORA_LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes")
+    for name, value in (
+        ("AGORA_LOGIN_LIMIT_PER_ACCOUNT", login_per_account),
+        ("AGORA_LOGIN_LIMIT_PER_ADDRESS", login_per_address),
+    ):
+        try:
+            parse_limit(value)
+        except ValueError as exc:
+            raise SettingsError(
+                f"{name} must read like '10 per 15 minutes', not {value!r}."
+            ) from exc
     return Settings(
         env=env,
         data_dir=data_dir,
@@ -95,7 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         refresh_token_days=int(environ.get("AGORA_REFRESH_TOKEN_DAYS", "30")),
         jwt_issuer=environ.get("AGORA_JWT_ISSUER", "agora"),
         jwt_audience=environ.get("AGORA_JWT_AUDIENCE", "agora-api"),
-        max_upload_bytes=int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        max_upload_bytes=max_upload_bytes,
         entry_window_minutes=int(environ.get("AGORA_ENTRY_WINDOW_MINUTES", "15")),
         max_sync_batch=int(environ.get("AGORA_MAX_SYNC_BATCH", "500")),
         live_poll_seconds=_positive(environ, "AGORA_LIVE_POLL_SECONDS", "60", float),
@@ -105,6 +126,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
         live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
+        max_request_bytes=int(
+            environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
+        ),
+        login_limit_per_account=login_per_account,
+        login_limit_per_address=login_per_address,
     )
 
 

@@ -22,6 +22,7 @@ from models.room import Room
 from models.room_access import RoomAccess
 from models.session import EventSession, SessionAccess
 from models.staff import RoomAssignment
+from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User
 from models.visit import Visit
 
@@ -38,6 +39,7 @@ __all__ = [
     "FileKind",
     "Member",
     "PaymentStatus",
+    "RateLimitCounter",
     "Question",
     "QuestionUpvote",
     "RefreshToken",

@@ -35,3 +35,17 @@ class BadUserInputError(AgoraError):
 
 class ConflictError(AgoraError):
     code = "CONFLICT"
+
+
+class RateLimitedError(AgoraError):
+    """Too many attempts: `retry_after` seconds until the next one is heard."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, str | int]:  # type: ignore[override]
+        return {"code": self.code, "retryAfterSeconds": self.retry_after}

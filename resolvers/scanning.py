@@ -32,7 +32,7 @@ from resolvers.errors import (
     NotFoundError,
 )
 from resolvers.ids import decode
-from resolvers.moments import aware
+from resolvers.moments import aware, local
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -392,6 +392,16 @@ def _visible_room(ctx: Context, viewer: Viewer, room_gid: str) -> models.Room:
     return room
 
 
+def _room_zone(ctx: Context, viewer: Viewer, room_gid: str) -> str:
+    """The time zone of a room's event for a message; UTC for a room the viewer cannot see."""
+    try:
+        room = _visible_room(ctx, viewer, room_gid)
+    except AgoraError:
+        return "UTC"
+    event = ctx.loaders.event_by_id.load(room.event_id)
+    return event.timezone if event is not None else "UTC"
+
+
 def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
     """A badge presented at a room door now: judged, logged, and answered."""
     viewer = ctx.require_viewer()
@@ -418,16 +428,19 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
         return ScanOutcome(first, duplicate=True)
     seen_at = request.scanned_at or ctx.now
     if seen_at > ctx.now + CLOCK_SKEW_TOLERANCE:
+        zone = _room_zone(ctx, viewer, request.room_id)
         raise BadUserInputError(
-            f"scannedAt {seen_at.isoformat()} is in the future by the server's clock "
-            f"({ctx.now.isoformat()}): set the device's clock and send it again."
+            f"scannedAt {local(seen_at, zone)} is in the future by the server's clock "
+            f"({local(ctx.now, zone)}): set the device's clock and send it again."
         )
     # A device slightly ahead is judged as of now.
     at = min(seen_at, ctx.now)
     room = _visible_room(ctx, viewer, request.room_id)
     if not may_scan(room, at):
+        event = ctx.db.get(models.Event, room.event_id)
+        when = local(at, event.timezone if event is not None else "UTC")
         raise ForbiddenError(
-            f"You were not allowed to scan at {room.name} at {at.isoformat()}: "
+            f"You were not allowed to scan at {room.name} at {when}: "
             "only its assigned controller (or an organizer) may scan there."
         )
     record = _record_in_database if judged_in_database(ctx) else _record_or_duplicate

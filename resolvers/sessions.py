@@ -4,7 +4,7 @@ marking who may enter a paid atelier."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -17,7 +17,7 @@ from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
 from resolvers import news
 from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
-from resolvers.moments import aware
+from resolvers.moments import aware, local
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
@@ -97,14 +97,11 @@ def _check_free_slot(ctx: Context, session: models.EventSession) -> None:
         stmt = stmt.where(S.id != session.id)
     other = ctx.db.exec(stmt.order_by(col(S.starts_at))).first()
     if other is not None:
+        zone = visible_event(ctx, session.event_id).timezone
         raise ConflictError(
-            f"This room already has “{other.title}” from {_hm(other.starts_at)} to "
-            f"{_hm(other.ends_at)} UTC; two sessions never overlap in one room."
+            f"This room already has “{other.title}” from {local(other.starts_at, zone)} to "
+            f"{local(other.ends_at, zone)}; two sessions never overlap in one room."
         )
-
-
-def _hm(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _apply(ctx: Context, session: models.EventSession, values: SessionValues) -> None:
@@ -117,7 +114,8 @@ def _apply(ctx: Context, session: models.EventSession, values: SessionValues) ->
         raise BadUserInputError("A session must end after it starts.")
     if starts_at < event.starts_at or ends_at > event.ends_at:
         raise BadUserInputError(
-            f"A session lies within its event's dates ({_hm(event.starts_at)} to {_hm(event.ends_at)} UTC)."
+            f"A session lies within its event's dates ({local(event.starts_at, event.timezone)} "
+            f"to {local(event.ends_at, event.timezone)})."
         )
     is_paid, price = _price(values)
     session.title = required_text(values.title, "The session's title", 300)

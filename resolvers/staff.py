@@ -12,7 +12,7 @@ import models
 from models import Role
 from resolvers import news
 from resolvers.errors import BadUserInputError, ConflictError
-from resolvers.moments import aware
+from resolvers.moments import aware, local
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 STAFF_HISTORY_LIMIT = 500
 
 A = models.RoomAssignment
-
-
-def _fmt(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def lock_member(db: Session, member_id: int) -> None:
@@ -90,8 +86,11 @@ def _refuse_overlap(
     if clash is not None:
         room = ctx.db.get(models.Room, clash.room_id)
         name = room.name if room is not None else f"room {clash.room_id}"
+        event = ctx.db.get(models.Event, member.event_id)
+        zone = event.timezone if event is not None else "UTC"
         raise ConflictError(
-            f"This member already holds {name} from {_fmt(clash.starts_at)} to {_fmt(clash.ends_at)}: one room at a time."
+            f"This member already holds {name} from {local(clash.starts_at, zone)} to "
+            f"{local(clash.ends_at, zone)}: one room at a time."
         )
 
 

@@ -21,11 +21,11 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
-    if original is None or isinstance(original, InvalidOperationTypeError):
+    if original is None or error.path is None or isinstance(original, InvalidOperationTypeError):
         # Parse, validation and variable errors, or an operation type the transport does not
-        # run: the request itself is malformed.
-        error.extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
-        return error
+        # run: the request itself is malformed. They carry no path (only a resolver's errors
+        # do), even when a scalar's parser raised them.
+        return bad_user_input(error)
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(
         "Something went wrong on our side; nothing was changed. Try again, or tell the organizers.",
@@ -36,6 +36,14 @@ def coded(error: GraphQLError) -> GraphQLError:
         original_error=None,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
+
+
+def bad_user_input(error: GraphQLError) -> GraphQLError:
+    """The error coded BAD_USER_INPUT (in place: transports may still look at its original)."""
+    if error.original_error is None and (error.extensions or {}).get("code"):
+        return error  # already coded where it was raised (the limits)
+    error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+    return error
 
 
 class ErrorCodes(SchemaExtension):

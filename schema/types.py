@@ -344,6 +344,9 @@ class Room(Node):
     ) -> Annotated[RoomStats, strawberry.lazy("schema.stats")] | None:
         from schema.stats import RoomStats
 
+        # Offsets checked first: a naive time cannot be compared with an aware one.
+        from_ = None if from_ is None else aware(from_, "`from`")
+        to = None if to is None else aware(to, "`to`")
         stats_resolvers.check_period(from_, to)
         event = info.context.loaders.event_by_id.load(self.model.event_id)
         assert event is not None

@@ -25,6 +25,8 @@ from tests.live_data import door  # noqa: F401  (fixtures for every test module)
 from tests.live_server import live_server  # noqa: F401
 
 PG_URL = os.environ.get("AGORA_TEST_DATABASE_URL")
+# `serve`: the app with changed settings, served for real by uvicorn.
+pytest_plugins = ["tests.live_server"]
 
 
 @contextmanager

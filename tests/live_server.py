@@ -3,15 +3,17 @@ worker processes (each with its own listener), for truly parallel requests and l
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -114,3 +116,16 @@ def agora_serve(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def start_server(settings: Settings, engine: Engine, db: Any) -> Iterator[Callable[..., str]]:
+    """`start_server(env="production", cors_origins=(...,))`: the app with those settings,
+    served for real; returns its base address. Servers stop when the test ends."""
+    with ExitStack() as stack:
+
+        def start(**changes: Any) -> str:
+            changed = dataclasses.replace(settings, **changes)
+            return stack.enter_context(serve(changed, engine)).removesuffix("/graphql")
+
+        yield start

@@ -213,5 +213,24 @@ def test_serve_demo_with_two_workers(tmp_path, settings, db):
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
-    assert f"GraphiQL: http://localhost:{port}/graphql" in output
+    assert f"GraphiQL: http://localhost:{port}/graphiql" in output
     assert "participant@agora.demo" in output
+
+
+def test_hostile_client_settings_read_from_the_environment(tmp_path):
+    defaults = load_settings({"AGORA_DATA_DIR": str(tmp_path)})
+    assert defaults.cors_origins == ()
+    assert defaults.max_request_bytes == defaults.max_upload_bytes + 1024 * 1024
+    given = load_settings(
+        {
+            "AGORA_DATA_DIR": str(tmp_path),
+            "AGORA_CORS_ORIGINS": " https://app.example.org, https://staff.example.org ,",
+            "AGORA_MAX_UPLOAD_BYTES": "1000",
+            "AGORA_LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+        }
+    )
+    assert given.cors_origins == ("https://app.example.org", "https://staff.example.org")
+    assert given.max_request_bytes == 1000 + 1024 * 1024
+    assert given.login_limit_per_account == "3 per minute"
+    with pytest.raises(SettingsError, match="AGORA_LOGIN_LIMIT_PER_ADDRESS must read like"):
+        load_settings({"AGORA_DATA_DIR": str(tmp_path), "AGORA_LOGIN_LIMIT_PER_ADDRESS": "lots"})

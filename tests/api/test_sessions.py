@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -460,3 +460,34 @@ def test_a_paid_atelier_someone_paid_for_cannot_be_made_free(gql, factory, db, s
         factory.token(s["president"]),
     )
     assert data["updateSession"]["price"] == "12.00"
+
+
+def test_times_in_refusals_are_in_the_event_zone_and_name_it(gql, factory, db):
+    # given: a salon in Paris (UTC+2 in May), a session from 09:00 to 10:00 UTC
+    president = factory.user()
+    event = factory.event(
+        president=president,
+        timezone="Europe/Paris",
+        starts_at=datetime(2026, 5, 4, 6, tzinfo=UTC),
+        ends_at=datetime(2026, 5, 6, 18, tzinfo=UTC),
+    )
+    room = factory.room(event)
+    nine = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    factory.session(room, title="Ouverture", starts_at=nine, ends_at=nine + timedelta(hours=1))
+    s = {"room": room, "t0": nine}
+    # when
+    clash = gql(CREATE, {"e": gid("Event", event), "input": _input(s)}, factory.token(president))
+    outside = gql(
+        CREATE,
+        {"e": gid("Event", event), "input": _input({"room": room, "t0": nine + timedelta(days=5)})},
+        factory.token(president),
+    )
+    # then
+    assert clash["errors"][0]["message"] == (
+        "This room already has “Ouverture” from 2026-05-04 11:00 Europe/Paris to "
+        "2026-05-04 12:00 Europe/Paris; two sessions never overlap in one room."
+    )
+    assert outside["errors"][0]["message"] == (
+        "A session lies within its event's dates (2026-05-04 08:00 Europe/Paris to "
+        "2026-05-06 20:00 Europe/Paris)."
+    )

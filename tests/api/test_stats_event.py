@@ -214,7 +214,9 @@ def test_scan_log_csv_parses_back_newest_first(client, gql, factory):
     # then
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    # A byte-order mark first, so that spreadsheets on Windows read UTF-8 (accents intact).
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         [
             "scanned_at",

@@ -321,7 +321,9 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
     assert response.headers["cache-control"] == "private, no-store"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    # A byte-order mark first, so that spreadsheets on Windows read UTF-8 (accents intact).
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["scanned_at", "full_name", "email", "company", "note"]
     zone = ZoneInfo(exposant_event.timezone)
     expected = [
@@ -375,8 +377,10 @@ def test_leads_csv_is_refused_like_the_field(client, factory, db):
     anonymous = _csv(client, url)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
+    message = "Log in first: this needs an access token."
     assert anonymous.json() == {
-        "error": {"code": "UNAUTHENTICATED", "message": "Log in first: this needs an access token."}
+        "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
+        "error": {"code": "UNAUTHENTICATED", "message": message},
     }
     for member in (rival, ada):
         refused = _csv(client, url, factory.token(db.get(models.User, member.user_id)))

@@ -129,6 +129,9 @@ def test_a_late_offline_scan_moves_check_in_earlier(gql, factory, db):
 
 def test_scan_from_the_future_is_rejected_and_the_others_kept(gql, factory, db):
     door = _door(factory)
+    door.event.timezone = "Europe/Paris"
+    db.add(door.event)
+    db.commit()
     ada = factory.member(door.event, Role.PARTICIPANT)
     code = factory.badge(ada).code
     scans = [
@@ -140,6 +143,8 @@ def test_scan_from_the_future_is_rejected_and_the_others_kept(gql, factory, db):
     [rejected] = report["rejected"]
     assert (rejected["index"], rejected["code"]) == (0, "BAD_USER_INPUT")
     assert "device's clock" in rejected["message"]
+    # Both times on the event's wall clock, its zone named.
+    assert rejected["message"].count("Europe/Paris") == 2
     assert [r.client_scan_id for r in _log(db)] == ["slightly-ahead"]
 
 
