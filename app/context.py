@@ -37,6 +37,10 @@ class Context:
     # Subscriptions: what wakes this one, and fresh sessions for each push (see `renew`).
     feed: Feed | None = None
     open_session: Callable[[], Session] | None = None
+    # The worker threads a subscription's reads may take (None: anyio's default, shared with
+    # HTTP). Subscriptions get their own few, so hundreds of door displays waking at once
+    # queue among themselves instead of in front of the scans that wake them.
+    thread_limiter: Any = None
     # A subscription's reads run in worker threads: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)

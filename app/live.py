@@ -13,15 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
+import anyio
 import psycopg
 from sqlalchemy import Engine
 
 from resolvers import news
 
 log = logging.getLogger("agora.live")
+
+T = TypeVar("T")
+# Worker threads this worker's subscriptions share for their reads (HTTP keeps anyio's 40).
+LIVE_THREADS = 4
+# Shared reads kept per worker before the oldest are dropped (one per room and cursor in use).
+SHARED_READS = 1000
 
 # How long the listener waits for news before it checks that its connection still answers.
 LISTEN_HEALTH_SECONDS = 30.0
@@ -39,12 +48,36 @@ class Feed:
         self._hub = hub
         self._news = asyncio.Event()
         self.topics: set[str] = set()
+        # Topics whose news may shrink the subscriber's rights, and whether some came in.
+        self.rights: set[str] = set()
+        self._rights_news = False
 
     def follow(self, topics: Iterable[str]) -> None:
         self._hub._follow(self, set(topics) - self.topics)
 
-    def ring(self) -> None:
+    def follow_rights(self, topics: Iterable[str]) -> None:
+        """Follow news that may take the subscriber's rights away (its user, its membership)."""
+        self.rights |= set(topics)
+        self.follow(topics)
+
+    def ring(self, rights: bool = False) -> None:
+        if rights:
+            self._rights_news = True
         self._news.set()
+
+    def generation(self, topic: str) -> int:
+        """How many pieces of news on `topic` this worker has received so far."""
+        return self._hub.generations[topic]
+
+    def shared(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
+        """`read()`, or what another subscriber of this worker read for the same `key` since
+        the same news: a scan at a door watched by ten displays is read once, not ten times."""
+        return self._hub.reads.get(key, generation, read)
+
+    def take_rights_news(self) -> bool:
+        """True once after news on a rights topic (or a lost connection, which may hide some)."""
+        news, self._rights_news = self._rights_news, False
+        return news
 
     async def wait(self, seconds: float) -> bool:
         """Until news (True) or `seconds` pass (False). News arriving while the caller reads
@@ -61,9 +94,42 @@ class Feed:
         self._hub._unfollow(self)
 
 
+class SharedReads:
+    """Reads made on news, shared by the subscribers of one worker that woke for it.
+
+    An entry stands for `key` as read after the news numbered `generation` arrived (the reader
+    took the number before reading): a subscriber woken by that news, or later news, gets a read
+    at least as new as the news that woke it, as if it had read itself."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[Hashable, threading.Lock] = {}
+        self._entries: dict[Hashable, tuple[int, Any]] = {}
+
+    def get(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
+        with self._lock:
+            key_lock = self._keys.setdefault(key, threading.Lock())
+        with key_lock:  # one reader per key; the others wait for its answer
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] >= generation:
+                return entry[1]  # type: ignore[no-any-return]
+            value = read()
+            with self._lock:
+                if len(self._entries) >= SHARED_READS:
+                    self._entries.clear()
+                    self._keys = {key: key_lock}
+                self._entries[key] = (generation, value)
+            return value
+
+
 class Hub:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # News received per topic on this worker, and reads shared among its subscribers.
+        self.generations: Counter[str] = Counter()
+        self.reads = SharedReads()
+        # Worker threads for subscriptions' reads (see Context.thread_limiter); made on the loop.
+        self._limiters: dict[int, anyio.CapacityLimiter] = {}
         self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)
         self._all: set[Feed] = set()
         # Open WebSockets per user on this process (the per-user limit).
@@ -77,6 +143,14 @@ class Hub:
     @property
     def database_url(self) -> str:
         return str(self.engine.url)
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        # One per event loop: an app served by several test clients runs several loops.
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._limiters:
+            self._limiters[loop] = anyio.CapacityLimiter(LIVE_THREADS)
+        return self._limiters[loop]
 
     def feed(self) -> Feed:
         feed = Feed(self)
@@ -119,12 +193,17 @@ class Hub:
 
     def dispatch(self, payloads: Iterable[str]) -> None:
         for payload in payloads:
+            # Counted before any subscriber wakes: its read then belongs to this news.
+            self.generations[payload] += 1
             for feed in self._feeds.get(payload, ()):
-                feed.ring()
+                feed.ring(rights=payload in feed.rights)
 
     def ring_all(self) -> None:
+        # News may have been missed: no shared read made before now stands for what follows.
+        for topic in list(self.generations):
+            self.generations[topic] += 1
         for feed in self._all:
-            feed.ring()
+            feed.ring(rights=True)
 
     def _follow(self, feed: Feed, topics: set[str]) -> None:
         feed.topics |= topics

@@ -264,6 +264,7 @@ class LiveSocket(GraphQL[Context, None]):
             connection_params=connection.connection_params,
             feed=self.hub.feed(),
             open_session=self.sessions,
+            thread_limiter=self.hub.limiter,
         )
 
     def user_exists(self, user_id: int) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 import bigevent
 import httpx
 import psycopg
+import pushes
 import wrk
 from bigevent import Seeded
 
@@ -190,6 +191,8 @@ def start_agora(url: str, tmp: Path, servers: Servers) -> str:
         "AGORA_DATA_DIR": str(data_dir),
         # Longer than any run: a token expiring mid-run would turn into errors.
         "AGORA_ACCESS_TOKEN_MINUTES": "600",
+        # The live line's door displays all subscribe as the president, one socket each.
+        "AGORA_LIVE_MAX_CONNECTIONS": "1000",
     }
     agora = Path(sys.executable).with_name("agora")
     command = [str(agora)] if agora.exists() else [sys.executable, "-m", "app"]
@@ -512,6 +515,18 @@ def error_notes(rows: list[Row]) -> list[str]:
     return notes
 
 
+def live_line(live: pushes.LiveResult, rows: list[Row]) -> str:
+    alone = next((r for r in rows if r.key == "W4" and r.connections == GOAL_CONNECTIONS), None)
+    beside = f" (without them: {alone.result.rps:,.1f} scans/s)" if alone is not None else ""
+    return (
+        f"Live: {live.subscribers} roomOccupancy subscriptions open while W4 runs at "
+        f"{GOAL_CONNECTIONS} connections: {live.scans.rps:,.1f} scans/s{beside}, scan p99 "
+        f"{live.scans.p99_ms:.1f} ms; push latency (end of a probe scan's answer to each "
+        f"display of its room) p50 {live.push_p50_ms:.1f} ms, p99 {live.push_p99_ms:.1f} ms over "
+        f"{live.pushes:,} pushes, {live.missing} missing"
+    )
+
+
 def git_revision() -> str:
     try:
         rev = subprocess.run(
@@ -554,6 +569,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "overview, runs only when named)",
     )
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 16])
+    parser.add_argument(
+        "--subscribers",
+        type=int,
+        default=200,
+        help="open roomOccupancy subscriptions for the live line (W4 with pushes); 0: none",
+    )
     parser.add_argument(
         "--reseed", action="store_true", help="drop the bench database and seed it again"
     )
@@ -639,6 +660,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                     flush=True,
                 )
 
+        live = None
+        w4 = next((w for w in chosen if w.key == "W4"), None)
+        if w4 is not None and args.subscribers > 0:
+            assert servers.agora is not None
+            wait_idle([servers.agora.pid, *_children(servers.agora.pid)], url_text)
+            doors = [(encode("Room", c.room_id), tokens[c.email]) for c in seeded.controllers]
+            live = pushes.measure(
+                wrk_bin,
+                agora_base,
+                tmp / "W4.lua",
+                GOAL_CONNECTIONS,
+                args.seconds,
+                args.subscribers,
+                tokens[seeded.president_email],
+                doors,
+                seeded.participant_codes,
+                run_tag,
+            )
+            print(f"  {live_line(live, rows)}", flush=True)
+
         assert servers.agora is not None
         assert servers.ceiling is not None
         rss = [
@@ -662,6 +703,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"shares are at {GOAL_CONNECTIONS} connections."
     )
     notes = error_notes(rows)
+    live_text = [live_line(live, rows)] if live is not None else []
+    if live is not None and (live.scans.errors or live.missing or live.display_errors):
+        notes.append(
+            f"live line: {live.scans.errors} scan errors, {live.missing} pushes missing, "
+            f"{live.display_errors} subscription errors"
+        )
     print()
     print("\n".join(header))
     print()
@@ -669,6 +716,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(share_line)
     print(rss_line)
+    for line in live_text:
+        print(line)
     for note in notes:
         print(f"ERRORS {note}")
     RESULTS.parent.mkdir(exist_ok=True)
@@ -678,6 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "\n".join(header),
                 markdown_table(rows),
                 share_line + "\n" + rss_line,
+                *live_text,
                 *(f"Errors: {n}" for n in notes),
             ]
         )

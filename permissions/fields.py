@@ -9,6 +9,7 @@ starts and again before each push, so rights lost meanwhile end it.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from typing import Any, Protocol
@@ -22,6 +23,9 @@ from strawberry.utils.aio import aclosing
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.roles import Condition, Role
 from resolvers.errors import ForbiddenError, UnauthenticatedError
+
+# Rights are checked again before a push at least this often (see AllowExtension._each_push).
+RECHECK_SECONDS = 1.0
 
 
 @strawberry.schema_directive(
@@ -106,7 +110,10 @@ class AllowExtension(FieldExtension):
     ) -> Any:
         # Subscriptions: the check reads the database through the synchronous session, in a
         # thread; its read transaction ends there, so a long-lived stream holds no lock.
-        await anyio.to_thread.run_sync(partial(self._check_and_release, source, info, kwargs))
+        await anyio.to_thread.run_sync(
+            partial(self._check_and_release, source, info, kwargs),
+            limiter=getattr(info.context, "thread_limiter", None),
+        )
         result = next_(source, info, **kwargs)
         if inspect.isasyncgen(result):
             return self._each_push(result, source, info, kwargs)
@@ -119,15 +126,24 @@ class AllowExtension(FieldExtension):
         info: strawberry.Info,
         kwargs: dict[str, Any],
     ) -> AsyncGenerator[Any, None]:
-        """The subscription's items, each pushed only if the rules still hold as of that moment.
+        """The subscription's items, each pushed only if the rules still hold.
 
-        The stream renews the context (`Context.renew`) before producing each item, so the
-        check reads the viewer's memberships, rooms and paid accesses as they are now, and the
-        token is read again (an expired one ends the subscription as UNAUTHENTICATED)."""
+        The stream renews the context (`Context.renew`) before producing items, so a check
+        reads the viewer's memberships, rooms and paid accesses as they are now, and the token
+        again (an expired one ends the subscription as UNAUTHENTICATED). The answer can change
+        only through news on the viewer's user or membership (the feed says so) or as time
+        passes (a staff slot's end, the token's expiry): the check runs after such news and at
+        least every RECHECK_SECONDS, not once per item of a burst of scans."""
         check = partial(self._check_and_release, source, info, kwargs, True)
+        feed = getattr(info.context, "feed", None)
+        limiter = getattr(info.context, "thread_limiter", None)
+        checked = time.monotonic()
         async with aclosing(stream):
             async for item in stream:
-                await anyio.to_thread.run_sync(check)
+                rights_news = feed is None or feed.take_rights_news()
+                if rights_news or time.monotonic() - checked >= RECHECK_SECONDS:
+                    await anyio.to_thread.run_sync(check, limiter=limiter)
+                    checked = time.monotonic()
                 if item is not RECHECK:
                     yield item
 

@@ -11,7 +11,9 @@ lost meanwhile (a reassignment, a changed role, an expired token) end it at once
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -65,7 +67,7 @@ async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
                 # End the read transaction: no lock outlives the read. Loaded objects stay usable.
                 ctx.db.commit()
 
-    return await anyio.to_thread.run_sync(run)
+    return await anyio.to_thread.run_sync(run, limiter=ctx.thread_limiter)
 
 
 def _feed(ctx: Context, topics: Iterable[str]) -> Feed:
@@ -85,12 +87,50 @@ def _rights_topics(ctx: Context, event_id: int) -> list[str]:
     return topics
 
 
-async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None) -> None:
+async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None) -> bool:
+    """True when news woke the subscription, False when its time came (a poll, a boundary)."""
     timeout = ctx.settings.live_poll_seconds
     if wake_at is not None:
         until = (wake_at - models.utcnow()).total_seconds() + BOUNDARY_MARGIN_SECONDS
         timeout = max(0.0, min(timeout, until))
-    await feed.wait(timeout)
+    return await feed.wait(timeout)
+
+
+@dataclass(frozen=True)
+class _DoorRead:
+    """What the displays of one door read on news: the same for every subscriber."""
+
+    room: models.Room | None
+    state: live.RoomState | None
+    scans: list[models.RoomAccess]
+    members: list[models.Member]
+    users: list[models.User]
+    sessions: list[models.EventSession]
+
+
+def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
+    room = ctx.db.get(models.Room, room_id)
+    if room is None:
+        return _DoorRead(None, None, [], [], [], [])
+    state = live.room_state(ctx, room_id=room_id)
+    scans = live.scans_after(ctx, room_id=room_id, after_id=after)
+    members = ctx.loaders.member_by_id.load_many(
+        [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
+    )
+    sessions = ctx.loaders.session_by_id.load_many(
+        list({s.session_id for s in scans if s.session_id is not None})
+    )
+    found = [m for m in members if m is not None]
+    # Read with the members (Loaders.member_by_id): the displays show them by name.
+    users = ctx.loaders.user_by_id.load_many([m.user_id for m in found])
+    return _DoorRead(
+        room,
+        state,
+        scans,
+        found,
+        [u for u in users if u is not None],
+        [s for s in sessions if s is not None],
+    )
 
 
 @strawberry.type
@@ -113,7 +153,7 @@ class Subscription:
             return _rights_topics(ctx, pk), live.annonce_cursor(ctx, event_id=pk)
 
         rights, after = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
 
         def fetch() -> list[models.Annonce]:
             nonlocal after
@@ -151,17 +191,34 @@ class Subscription:
             return _rights_topics(ctx, room.event_id), live.scan_cursor(ctx, room_id=pk)
 
         rights, after = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
         pushed: tuple[Any, ...] | None = None
 
-        def fetch() -> tuple[list[RoomOccupancy], datetime | None]:
-            """One update per new scan; one without a scan when only the state changed."""
+        def fetch(woken_by_news: bool = False) -> tuple[list[RoomOccupancy], datetime | None]:
+            """One update per new scan; one without a scan when only the state changed.
+
+            Woken by news, the door is read once per worker for all its displays (Feed.shared);
+            woken by time (a session's start or end, the poll), each reads for itself."""
             nonlocal after, pushed
-            room = ctx.loaders.room_by_id.load(pk)
-            if room is None:
+            topic = news.key("room", pk)
+            generation = feed.generation(topic)
+            at = after
+
+            def read() -> _DoorRead:
+                return _read_door(ctx, pk, at)
+
+            door = feed.shared((topic, at), generation, read) if woken_by_news else read()
+            room, state, scans = door.room, door.state, door.scans
+            if room is None or state is None:
                 return [], None  # deleted: the check before the push says so
-            state = live.room_state(ctx, room_id=pk)
-            scans = live.scans_after(ctx, room_id=pk, after_id=after)
+            loaders = ctx.loaders
+            loaders.room_by_id.prime(pk, room)
+            for member in door.members:
+                loaders.member_by_id.prime(member.id or 0, member)
+            for user in door.users:
+                loaders.user_by_id.prime(user.id or 0, user)
+            for session in door.sessions:
+                loaders.session_by_id.prime(session.id or 0, session)
             if len(scans) == live.LIVE_BATCH:
                 feed.ring()  # more are waiting: read on at once
             running = state.session
@@ -175,14 +232,8 @@ class Subscription:
                 return [], state.next_change
             pushed = current
             after = max((s.id or 0 for s in scans), default=after)
-            ctx.loaders.member_by_id.load_many(
-                [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
-            )
-            ctx.loaders.session_by_id.load_many(
-                list({s.session_id for s in scans if s.session_id is not None})
-            )
             if running is not None:
-                ctx.loaders.session_by_id.prime(running.id or 0, running)
+                loaders.session_by_id.prime(running.id or 0, running)
 
             def update(scan: models.RoomAccess | None) -> RoomOccupancy:
                 return RoomOccupancy(
@@ -202,8 +253,8 @@ class Subscription:
                 yield RECHECK
             for update in updates:
                 yield update
-            await _until_news(ctx, feed, wake_at)
-            updates, wake_at = await _in_thread(ctx, fetch)
+            woken_by_news = await _until_news(ctx, feed, wake_at)
+            updates, wake_at = await _in_thread(ctx, partial(fetch, woken_by_news))
 
     @allowed(
         *EVENT_STAFF,
@@ -225,7 +276,7 @@ class Subscription:
             return _rights_topics(ctx, session.event_id), ctx.now
 
         rights, since = await _in_thread(ctx, start)
-        feed.follow(rights)
+        feed.follow_rights(rights)
         # What was pushed of each question: a question changed twice in a row is pushed twice,
         # one seen again unchanged (the look-back window) is not.
         pushed: dict[int, tuple[Any, ...]] = {}
