@@ -34,6 +34,17 @@ def http_status(code: str) -> int:
     return HTTP_STATUS.get(code, 500)
 
 
+# Status -> the first code above that answers with it (400 is BAD_USER_INPUT).
+_CODE_OF_STATUS: dict[int, str] = {}
+for _code, _status in HTTP_STATUS.items():
+    _CODE_OF_STATUS.setdefault(_status, _code)
+
+
+def code_for_status(status: int) -> str:
+    """The code of a refusal known only by its HTTP status (a transport's own refusals)."""
+    return _CODE_OF_STATUS.get(status, "BAD_USER_INPUT")
+
+
 def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:
     return {
         "data": None,

@@ -33,7 +33,7 @@ from strawberry.types import ExecutionResult
 import models
 from app import operations
 from app.context import Context
-from app.errors import error_response
+from app.errors import code_for_status, error_response
 from app.graphiql import graphiql_page
 from app.limits import Limits
 from app.settings import Settings
@@ -103,14 +103,6 @@ def _bad_request(message: str) -> Response:
     return error_response("BAD_USER_INPUT", message)
 
 
-# Strawberry's transport refusals, by status, as the codes of `app.errors`.
-_TRANSPORT_CODES = {
-    400: "BAD_USER_INPUT",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-}
 # Its messages, where ours say more about what to do.
 _TRANSPORT_MESSAGES = {
     "File(s) missing in form data": (
@@ -222,7 +214,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope, receive))
         except HTTPException as exc:
-            code = _TRANSPORT_CODES.get(exc.status_code, "BAD_USER_INPUT")
+            code = code_for_status(exc.status_code)
             message = _TRANSPORT_MESSAGES.get(exc.reason, exc.reason)
             response = error_response(code, message, status=exc.status_code)
         except BodyTooLargeError:
@@ -252,31 +244,20 @@ class AgoraGraphQL(GraphQL[Context, None]):
             return _bad_request("`operationName` must be a string (or null).")
         prepared = self.documents.prepare(query)
         if prepared.errors:
-            payload = operations.response_body(None, prepared.errors)
+            payload = operations.response_body(None, [coded(e) for e in prepared.errors])
         else:
             operation = prepared.operation(name)
             if operation is not None and operation[0] == CoreOperationType.SUBSCRIPTION:
                 return None
             context = self.context_for(request)
+            job = partial(self._execute_and_close, prepared, context, variables, name)
             gated = prepared.introspection and self.production
-            if gated:
-                run = partial(self._introspect, prepared, context, variables, name)
-            else:
-                run = partial(
-                    operations.execute,
-                    self.core_schema,
-                    prepared,
-                    context,
-                    variables,
-                    name,
-                    self.production,
-                )
-            job = partial(_run_and_close, run, context)
             if operation is not None and not operation[1] and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
-                payload = job()
+                result = job()
             else:
-                payload = await anyio.to_thread.run_sync(job)
+                result = await anyio.to_thread.run_sync(job)
+            payload = operations.response_body(result.data, result.errors)
             if payload["data"] is None and "errors" in payload:
                 return self._refused(payload)
         return Response(orjson.dumps(payload), media_type="application/json")
@@ -308,17 +289,29 @@ class AgoraGraphQL(GraphQL[Context, None]):
             "schema is published as schema.graphql."
         )
 
-    def _introspect(
+    def _execute_and_close(
         self,
         prepared: operations.Prepared,
         context: Context,
         variables: dict[str, Any] | None,
         name: str | None,
-    ) -> dict[str, Any]:
-        refusal = self._may_introspect(context)
-        if refusal is not None:
-            return operations.response_body(None, [_error(refusal)])
-        return operations.execute(self.core_schema, prepared, context, variables, name, True)
+    ) -> ExecutionResult:
+        """One prepared operation, for every HTTP transport: introspection gated in production,
+        errors coded and (in production) without suggestions; the session closed after."""
+        try:
+            if prepared.introspection and self.production:
+                refusal = self._may_introspect(context)
+                if refusal is not None:
+                    return ExecutionResult(data=None, errors=[coded(_error(refusal))])
+            hide = self.production
+            result = operations.run(self.core_schema, prepared, context, variables, name, hide)
+            errors = [
+                coded(operations.without_suggestion(e) if hide else e) for e in result.errors or ()
+            ]
+            return ExecutionResult(data=result.data, errors=errors or None)
+        finally:
+            # Anything a failed use case left uncommitted is rolled back here.
+            context.db.close()
 
     def context_for(self, request: Request | WebSocket) -> Context:
         return Context(
@@ -365,38 +358,16 @@ class AgoraGraphQL(GraphQL[Context, None]):
         variables = request_data.variables
         if variables is not None and not isinstance(variables, dict):
             raise HTTPException(400, "`variables` must be a JSON object (or null).")
-        hide = self.production
-
-        def run() -> ExecutionResult:
-            if prepared.introspection and self.production:
-                refusal = self._may_introspect(context)
-                if refusal is not None:
-                    return ExecutionResult(data=None, errors=[_error(refusal)])
-            result = operations.run(
-                self.core_schema,
+        return await anyio.to_thread.run_sync(
+            partial(
+                self._execute_and_close,
                 prepared,
                 context,
                 variables,
                 request_data.operation_name,
-                hide,
             )
-            errors = (
-                [coded(operations.without_suggestion(e) if hide else e) for e in result.errors]
-                if result.errors
-                else None
-            )
-            return ExecutionResult(data=result.data, errors=errors)
-
-        return await anyio.to_thread.run_sync(partial(_run_and_close, run, context))
+        )
 
 
 def _error(exc: AgoraError) -> GraphQLError:
     return GraphQLError(exc.message, original_error=exc)
-
-
-def _run_and_close(run: Any, context: Context) -> Any:
-    try:
-        return run()
-    finally:
-        # Anything a failed use case left uncommitted is rolled back here.
-        context.db.close()

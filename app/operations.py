@@ -43,7 +43,6 @@ from strawberry.types.field import StrawberryField
 
 from app.limits import Limits, limit_rule, uses_introspection
 from permissions.fields import AllowExtension
-from schema.errors import coded
 
 MAX_DEPTH = 12
 MAX_TOKENS = 5000
@@ -204,21 +203,6 @@ def _never_awaitable(_value: Any) -> bool:
     return False
 
 
-def execute(
-    schema: GraphQLSchema,
-    prepared: Prepared,
-    context: Any,
-    variables: dict[str, Any] | None,
-    operation_name: str | None,
-    hide_suggestions: bool = False,
-) -> dict[str, Any]:
-    """The response body of one operation, errors coded as the API guide promises."""
-    result = run(schema, prepared, context, variables, operation_name, hide_suggestions)
-    if hide_suggestions and result.errors:
-        return response_body(result.data, [without_suggestion(e) for e in result.errors])
-    return response_body(result.data, result.errors)
-
-
 def run(
     schema: GraphQLSchema,
     prepared: Prepared,
@@ -257,9 +241,10 @@ def without_suggestion(error: GraphQLError) -> GraphQLError:
 
 
 def response_body(data: Any, errors: Any) -> dict[str, Any]:
+    """The JSON body of a result whose errors are coded already (`schema.errors.coded`)."""
     body: dict[str, Any] = {"data": data}
     if errors:
-        body["errors"] = [coded(e).formatted for e in errors]
+        body["errors"] = [e.formatted for e in errors]
     return body
 
 

@@ -8,6 +8,7 @@ costs a query per field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -20,14 +21,15 @@ from sqlmodel import Session, col, select
 import models
 from models import Role
 from resolvers.id_sets import among
+from resolvers.loaders import BatchLoader
 
 
 @dataclass
 class Viewer:
     user: models.User
     db: Session
-    # Exposant member id -> member id -> scanned by that exposant.
-    _scanned: dict[int, dict[int, bool]] = field(default_factory=dict)
+    # Exposant member id -> which members that exposant has scanned.
+    _scanned: dict[int, BatchLoader[int, bool]] = field(default_factory=dict)
     # (rules, event id) -> what those rules leave to decide per object (permissions.policy.plan).
     plans: dict[Any, tuple[bool, tuple[Any, ...]]] = field(default_factory=dict)
 
@@ -134,31 +136,27 @@ class Viewer:
         exposant = self.member_in(event_id)
         if exposant is None or exposant.role != Role.EXPOSANT or exposant.id is None:
             return False
-        known = self._scanned.setdefault(exposant.id, {})
-        if member_id not in known:
-            self._learn_scanned(exposant.id, event_id, member_id, known)
-        return known[member_id]
+        loader = self._scanned.get(exposant.id)
+        if loader is None:
+            # Asked of the members the request has loaded (the rows at hand, say a page of
+            # visits) in one lookup, never of the exposant's whole list of leads.
+            loader = self._scanned[exposant.id] = BatchLoader(
+                self.db, _scanned_by(exposant.id), bool, [(models.Member, lambda m: m.id)]
+            )
+        return loader.load(member_id)
 
-    def _learn_scanned(
-        self, exposant_id: int, event_id: int, member_id: int, known: dict[int, bool]
-    ) -> None:
-        """Whether the exposant scanned `member_id` and every other member of the event the
-        request has loaded (the rows at hand, say a page of visits): one EXISTS-like lookup
-        over those ids, never the exposant's whole list of leads."""
-        wanted = {member_id}
-        for obj in list(self.db.identity_map.values()):
-            if isinstance(obj, models.Member) and obj.event_id == event_id and obj.id is not None:
-                wanted.add(obj.id)
-        wanted.difference_update(known)
+
+def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bool]]:
+    def fetch(db: Session, member_ids: list[int]) -> dict[int, bool]:
         V = models.Visit
         stmt = (
             select(V.participant_id)
-            .where(V.exposant_id == exposant_id, among(col(V.participant_id), wanted))
+            .where(V.exposant_id == exposant_id, among(col(V.participant_id), member_ids))
             .distinct()
         )
-        scanned = set(self.db.exec(stmt))
-        for candidate in wanted:
-            known[candidate] = candidate in scanned
+        return dict.fromkeys(db.exec(stmt), True)
+
+    return fetch
 
 
 def _standing_of(

@@ -22,9 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-RECORDED_FUNCTION = r"""
-CREATE OR REPLACE FUNCTION agora_recorded_scan(p_scanned_by_id integer, p_client_scan_id text)
-RETURNS TABLE (
+# What both functions answer: whether it is a duplicate, then the scan-log row.
+RESULT_COLUMNS = """(
     duplicate boolean,
     id integer,
     event_id integer,
@@ -39,7 +38,11 @@ RETURNS TABLE (
     scanned_at timestamptz,
     client_scanned_at timestamptz,
     client_scan_id text
-)
+)"""
+
+RECORDED_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION agora_recorded_scan(p_scanned_by_id integer, p_client_scan_id text)
+RETURNS TABLE {columns}
 LANGUAGE sql STABLE AS $fn$
     SELECT true, ra.id, ra.event_id, ra.room_id, ra.session_id, ra.member_id, ra.code::text,
            ra.controller_id, ra.scanned_by_id, ra.status::text, ra.reason::text, ra.scanned_at,
@@ -47,7 +50,7 @@ LANGUAGE sql STABLE AS $fn$
     FROM room_access ra
     WHERE ra.scanned_by_id = p_scanned_by_id AND ra.client_scan_id = p_client_scan_id;
 $fn$;
-"""
+""".replace("{columns}", RESULT_COLUMNS)
 
 SCAN_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION agora_scan(
@@ -63,22 +66,7 @@ CREATE OR REPLACE FUNCTION agora_scan(
     p_now timestamptz,
     p_client_scanned_at timestamptz,
     p_client_scan_id text
-) RETURNS TABLE (
-    duplicate boolean,
-    id integer,
-    event_id integer,
-    room_id integer,
-    session_id integer,
-    member_id integer,
-    code text,
-    controller_id integer,
-    scanned_by_id integer,
-    status text,
-    reason text,
-    scanned_at timestamptz,
-    client_scanned_at timestamptz,
-    client_scan_id text
-)
+) RETURNS TABLE {columns}
 LANGUAGE plpgsql VOLATILE AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -193,7 +181,7 @@ BEGIN
         p_client_scanned_at, p_client_scan_id;
 END
 $fn$;
-"""
+""".replace("{columns}", RESULT_COLUMNS)
 
 
 def upgrade() -> None:
