@@ -21,6 +21,7 @@ from app.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
 from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
 from resolvers.ids import encode
+from resolvers.moments import Clock
 from resolvers.users import create_user, find_by_email
 
 DEMO_EVENT = "Salon Agora — démo"
@@ -68,7 +69,7 @@ class _SeedContext(Context):
 
 
 def _acting_as(db: Session, settings: Settings, user: models.User) -> Context:
-    ctx = _SeedContext(db=db, settings=settings, now=models.utcnow())
+    ctx = _SeedContext(db=db, settings=settings, clock=Clock(models.utcnow()))
     ctx.act_as(user)
     return ctx
 
@@ -277,7 +278,7 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
         user = db.get(models.User, member.user_id)
         assert user is not None
         ctx = _acting_as(db, settings, user)
-        ctx.now = moment
+        ctx.clock = Clock(moment)
         return ctx
 
     door = encode("Room", first.room_id)

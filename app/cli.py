@@ -10,6 +10,7 @@ from pathlib import Path
 from app.db import make_engine, make_session_factory
 from app.settings import Settings, SettingsError, load_settings
 from resolvers.errors import AgoraError
+from resolvers.moments import Clock
 
 DEFAULT_SCHEMA_PATH = Path("schema.graphql")
 
@@ -146,7 +147,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         event = db.get(models.Event, _event_pk(args.event))  # type: ignore[attr-defined]
         if event is None:
             raise NotFoundError(f"No event has the id {args.event}.")
-        ctx = Context(db=db, settings=settings, now=models.utcnow())  # type: ignore[arg-type]
+        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
         with tqdm(desc="Importing", unit="row", file=sys.stderr) as bar:
 
             def on_total(total: int) -> None:

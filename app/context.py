@@ -18,6 +18,7 @@ from app.settings import Settings
 from permissions.viewer import Viewer
 from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
+from resolvers.moments import Clock
 
 if TYPE_CHECKING:
     from app.throttle import LoginThrottle
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 class Context:
     db: Session
     settings: Settings
-    now: datetime
+    clock: Clock
     token: str | None = None
     request: Any = None
     # Set by the WebSocket transport from `connection_init` (browsers cannot send headers there).
@@ -51,8 +52,14 @@ class Context:
     def loaders(self) -> Loaders:
         # Made on first use: many operations (a scan, `{ __typename }`) never batch a read.
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.now)
+            self._loaders = Loaders(self.db, self.clock)
         return self._loaders
+
+    @property
+    def now(self) -> datetime:
+        """The request's moment. Reading it keeps this response from being served again (see
+        `Clock`): readers that know how long their answer holds use `clock.peek()`."""
+        return self.clock.read()
 
     @property
     def viewer(self) -> Viewer | None:
@@ -84,7 +91,7 @@ class Context:
         assert self.open_session is not None
         self.db.close()
         self.db = self.open_session()
-        self.now = models.utcnow()
+        self.clock = Clock(models.utcnow())
         self._loaders = None
         self._viewer = None
         self._viewer_loaded = False

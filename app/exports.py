@@ -30,6 +30,7 @@ from resolvers import lookup
 from resolvers import stats as stats_resolvers
 from resolvers.errors import AgoraError, ForbiddenError
 from resolvers.ids import decode
+from resolvers.moments import Clock
 from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
@@ -111,7 +112,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
         return Context(
             db=db,
             settings=settings,
-            now=now,
+            clock=Clock(now),
             token=bearer_token(request.headers),
             request=request,
         )

@@ -24,6 +24,7 @@ from app.settings import Settings
 from resolvers import calendar, files
 from resolvers.errors import AgoraError
 from resolvers.ids import decode
+from resolvers.moments import Clock
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ def _run(
     if token is None and token_in_query:
         token = request.query_params.get("token") or None
     with sessions() as db:
-        ctx = Context(db=db, settings=settings, now=models.utcnow(), token=token)
+        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()), token=token)
         try:
             ctx.require_viewer()
             return use_case(ctx)

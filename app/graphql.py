@@ -12,6 +12,7 @@ HTTP status (`app.errors`), never as Strawberry's plain text.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -31,14 +32,16 @@ from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 import models
-from app import operations
+from app import operations, security
 from app.context import Context
 from app.errors import code_for_status, error_response
 from app.graphiql import graphiql_page
 from app.limits import Limits
+from app.response_cache import CommitMarker, ResponseCache
 from app.settings import Settings
 from app.throttle import LoginThrottle
 from resolvers.errors import AgoraError, ForbiddenError
+from resolvers.moments import Clock
 from schema.errors import coded
 
 
@@ -151,6 +154,12 @@ class AgoraGraphQL(GraphQL[Context, None]):
             self.core_schema, limits=Limits() if self.production else None
         )
         operations.install_lean_resolvers(self.core_schema)
+        engine = sessions.kw["bind"]
+        self.cache = (
+            ResponseCache(CommitMarker(engine), settings.response_cache_size)
+            if settings.response_cache_size
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -249,6 +258,17 @@ class AgoraGraphQL(GraphQL[Context, None]):
             operation = prepared.operation(name)
             if operation is not None and operation[0] == CoreOperationType.SUBSCRIPTION:
                 return None
+            if (
+                self.cache is not None
+                and operation is not None
+                and operation[0] == CoreOperationType.QUERY
+                and operation[1]
+                and not prepared.introspection
+            ):
+                token = bearer_token(request.headers)
+                key = self.cache.key(token, query, variables, name)
+                run = partial(self._run_in_thread, request, prepared, variables, name, token)
+                return await self.cache.serve(key, run)
             context = self.context_for(request)
             job = partial(self._execute_and_close, prepared, context, variables, name)
             gated = prepared.introspection and self.production
@@ -261,6 +281,26 @@ class AgoraGraphQL(GraphQL[Context, None]):
             if payload["data"] is None and "errors" in payload:
                 return self._refused(payload)
         return Response(orjson.dumps(payload), media_type="application/json")
+
+    async def _run_in_thread(
+        self,
+        request: Request,
+        prepared: operations.Prepared,
+        variables: dict[str, Any] | None,
+        name: str | None,
+        token: str | None,
+    ) -> tuple[Response, datetime | None]:
+        """A query's answer, and until when it may be served again (None: not at all)."""
+        context = self.context_for(request)
+        job = partial(self._execute_and_close, prepared, context, variables, name)
+        result = await anyio.to_thread.run_sync(job)
+        payload = operations.response_body(result.data, result.errors)
+        if "errors" in payload:
+            return self._refused(payload), None
+        until = context.clock.reusable_until()
+        if until is not None and token is not None:
+            until = min(until, security.decode_access_token(self.settings, token).expires_at)
+        return Response(orjson.dumps(payload), media_type="application/json"), until
 
     def _refused(self, payload: dict[str, Any]) -> Response:
         # A login refused for too many attempts is an HTTP 429 too, with the wait to honour.
@@ -317,7 +357,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         return Context(
             db=self.sessions(),
             settings=self.settings,
-            now=models.utcnow(),
+            clock=Clock(models.utcnow()),
             token=bearer_token(request.headers),
             request=request,
             login_throttle=self.login_throttle,

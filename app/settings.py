@@ -47,6 +47,9 @@ class Settings:
     live_max_subscriptions: int
     # The most WebSockets one user may hold open on one server process.
     live_max_connections: int
+    # Query answers each server process keeps to serve again while the database and the
+    # clock leave them true (`app.response_cache`); 0 keeps none.
+    response_cache_size: int
     # Browser origins other than the API's own that may call it (CORS) and open WebSockets;
     # "*" for any. Empty: same-origin pages and non-browser clients only.
     cors_origins: tuple[str, ...]
@@ -125,6 +128,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
         live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
+        response_cache_size=_at_least_zero(environ, "AGORA_RESPONSE_CACHE_SIZE", "2000"),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
         max_request_bytes=int(
             environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
@@ -145,6 +149,17 @@ def _positive(environ: Mapping[str, str], name: str, default: str, kind: Callabl
         value = kind(0)
     if not value > 0:
         raise SettingsError(f"{name} must be a number above 0, not {raw!r}.")
+    return value
+
+
+def _at_least_zero(environ: Mapping[str, str], name: str, default: str) -> int:
+    raw = environ.get(name, default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(f"{name} must be a whole number, 0 or more, not {raw!r}.")
     return value
 
 

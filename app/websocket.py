@@ -46,6 +46,7 @@ from app.context import Context
 from app.graphql import bearer_token
 from app.live import Hub
 from app.settings import Settings
+from resolvers.moments import Clock
 
 log = logging.getLogger("agora.live")
 
@@ -247,7 +248,7 @@ class LiveSocket(GraphQL[Context, None]):
         return Context(
             db=db,
             settings=self.settings,
-            now=now,
+            clock=Clock(now),
             token=bearer_token(request.headers),
             request=request,
         )
@@ -258,7 +259,7 @@ class LiveSocket(GraphQL[Context, None]):
         return Context(
             db=db,
             settings=self.settings,
-            now=now,
+            clock=Clock(now),
             token=connection.token,
             request=connection.request,
             connection_params=connection.connection_params,

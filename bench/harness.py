@@ -94,6 +94,9 @@ GOALS: dict[str, Goal] = {
 
 # Measured when asked for only; no goal.
 EXTRA = {"OV"}
+# The read workloads again with writes mixed in (W1w, W2w, W3w): one scan per this many
+# requests. Every write changes the database, so no kept answer survives it (app.response_cache).
+WRITE_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -342,6 +345,14 @@ def workloads(seeded: Seeded, tokens: dict[str, str], codes: Path, run_tag: str)
     def static(query: str, variables: dict[str, Any], token: str | None) -> Callable[[], str]:
         return lambda: wrk.static_script({"query": query, "variables": variables}, token)
 
+    def mixed(query: str, variables: dict[str, Any], token: str | None) -> Callable[[], str]:
+        def script() -> str:
+            scan = (SCAN_MUTATION, doors, codes, run_tag, secrets.randbelow(1_000_000))
+            body = {"query": query, "variables": variables}
+            return wrk.mixed_script(body, token, scan, WRITE_EVERY)
+
+        return script
+
     def w0(client: httpx.Client) -> str:
         return f"__typename={graphql(client, '{ __typename }', {}, None)['__typename']}"
 
@@ -412,6 +423,24 @@ def workloads(seeded: Seeded, tokens: dict[str, str], codes: Path, run_tag: str)
                 SCAN_MUTATION, doors, codes, run_tag, secrets.randbelow(1_000_000)
             ),
             w4,
+        ),
+        Workload(
+            "W1w",
+            f"W1, a scan every {WRITE_EVERY}th request",
+            mixed(EXPOSANT_QUERY, {"id": exposant_gid}, exposant),
+            w1,
+        ),
+        Workload(
+            "W2w",
+            f"W2, a scan every {WRITE_EVERY}th request",
+            mixed(PROGRAMME_QUERY, {"id": event_gid}, participant),
+            w2,
+        ),
+        Workload(
+            "W3w",
+            f"W3, a scan every {WRITE_EVERY}th request",
+            mixed(ROOM_QUERY, {"id": big_room_gid}, room_controller),
+            w3,
         ),
         Workload(
             "OV",

@@ -99,10 +99,11 @@ def static_script(body: dict[str, object], token: str | None) -> str:
     return "\n".join(lines) + "\n" + _COUNTING
 
 
-def scan_script(
+def _scan_lua(
     query: str, rooms: list[tuple[str, str]], codes_path: Path, run_tag: str, seed: int
 ) -> str:
-    """scanBadge at a random room by that room's controller, a random badge, a fresh scan id.
+    """Lua defining `scan_request()`: scanBadge at a random room by that room's controller, a
+    random badge, a fresh scan id.
 
     `rooms` holds (room global id, bearer token of its controller). The scan id joins the run,
     the wrk invocation (its first script argument: the warm-up and each level run the same
@@ -111,8 +112,7 @@ def scan_script(
     room_ids = ", ".join(json.dumps(gid) for gid, _ in rooms)
     tokens = ", ".join(json.dumps(token) for _, token in rooms)
     query_json = json.dumps(query)
-    return (
-        f"""
+    return f"""
 local query_json = {_lua_long_string(query_json)}
 local room_ids = {{{room_ids}}}
 local tokens = {{{tokens}}}
@@ -130,8 +130,7 @@ function init(args)
   counter = 0
 end
 
-function request()
-  counter = counter + 1
+function scan_request()
   local r = math.random(#room_ids)
   local code = codes[math.random(#codes)]
   local scan_id = string.format(
@@ -142,6 +141,49 @@ function request()
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. tokens[r],
   }}, body)
+end
+"""
+
+
+def scan_script(
+    query: str, rooms: list[tuple[str, str]], codes_path: Path, run_tag: str, seed: int
+) -> str:
+    """Every request a fresh scan (see `_scan_lua`)."""
+    return (
+        _scan_lua(query, rooms, codes_path, run_tag, seed)
+        + """
+function request()
+  counter = counter + 1
+  return scan_request()
+end
+"""
+        + _COUNTING
+    )
+
+
+def mixed_script(
+    body: dict[str, object],
+    token: str | None,
+    scan: tuple[str, list[tuple[str, str]], Path, str, int],
+    every: int,
+) -> str:
+    """The same read each time, but every `every`-th request of each thread a fresh scan
+    (a write that changes what the reads depend on, see `_scan_lua`)."""
+    headers = '["Content-Type"] = "application/json"'
+    if token is not None:
+        headers += f', ["Authorization"] = "Bearer {token}"'
+    read = _lua_long_string(json.dumps(body, separators=(",", ":")))
+    return (
+        _scan_lua(*scan)
+        + f"""
+local read_body = {read}
+
+function request()
+  counter = counter + 1
+  if counter % {every} == 0 then
+    return scan_request()
+  end
+  return wrk.format("POST", "/graphql", {{{headers}}}, read_body)
 end
 """
         + _COUNTING

@@ -83,7 +83,7 @@ class AllowExtension(FieldExtension):
         if viewer is None:
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
-        if not permits(viewer, self.rules, subject, ctx.now):
+        if not permits(viewer, self.rules, subject, ctx.clock):
             where = f"{self.message[:-1]} ({info.path.typename}.{info.field_name})."
             if again:
                 where += " Your rights here changed: this subscription has ended."

@@ -14,6 +14,7 @@ import models
 from models import Role
 from permissions.roles import CONDITION_NAMES, ROLE_NAMES, Condition
 from permissions.viewer import Viewer
+from resolvers.moments import Clock
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def is_self(viewer: Viewer, subject: Subject) -> bool:
     )
 
 
-def is_assigned_to_room(viewer: Viewer, subject: Subject, at: datetime) -> bool:
+def is_assigned_to_room(viewer: Viewer, subject: Subject, at: datetime | Clock) -> bool:
     return subject.room_id is not None and viewer.is_assigned_to(subject.room_id, at)
 
 
@@ -93,7 +94,9 @@ def scanned_by_me(viewer: Viewer, subject: Subject) -> bool:
     return viewer.has_scanned(subject.event_id, subject.member_id)
 
 
-def condition_holds(viewer: Viewer, when: Condition, subject: Subject, at: datetime) -> bool:
+def condition_holds(
+    viewer: Viewer, when: Condition, subject: Subject, at: datetime | Clock
+) -> bool:
     match when:
         case Condition.ALWAYS:
             return True
@@ -109,8 +112,11 @@ def condition_holds(viewer: Viewer, when: Condition, subject: Subject, at: datet
             return scanned_by_me(viewer, subject)
 
 
-def permits(viewer: Viewer, rules: tuple[Allow, ...], subject: Subject, at: datetime) -> bool:
-    """True when any one rule matches: its role is held and its condition holds, at `at`."""
+def permits(
+    viewer: Viewer, rules: tuple[Allow, ...], subject: Subject, at: datetime | Clock
+) -> bool:
+    """True when any one rule matches: its role is held and its condition holds, at `at` (a
+    moment, or the request's clock: then only a condition that depends on time reads it)."""
     granted, conditions = plan(viewer, rules, subject.event_id)
     if granted:
         return True

@@ -22,6 +22,7 @@ import models
 from models import Role
 from resolvers.id_sets import among
 from resolvers.loaders import BatchLoader
+from resolvers.moments import Clock
 
 
 @dataclass
@@ -123,8 +124,24 @@ class Viewer:
         """May see the event at all: admin, president or member."""
         return self.is_admin or self.presides(event_id) or event_id in self.memberships
 
-    def is_assigned_to(self, room_id: int, at: datetime) -> bool:
-        return any(a.room_id == room_id and a.covers(at) for a in self.assignments)
+    def is_assigned_to(self, room_id: int, at: datetime | Clock) -> bool:
+        if isinstance(at, datetime):
+            return any(a.room_id == room_id and a.covers(at) for a in self.assignments)
+        # As of the request: the answer holds until one of the viewer's slots starts or ends.
+        now = at.peek()
+        at.holds_until(
+            min(
+                (
+                    edge
+                    for a in self.assignments
+                    if not a.cancelled
+                    for edge in (a.starts_at, a.ends_at)
+                    if edge > now
+                ),
+                default=None,
+            )
+        )
+        return any(a.room_id == room_id and a.covers(now) for a in self.assignments)
 
     def may_attend(self, session: models.EventSession) -> bool:
         if not session.requires_payment:

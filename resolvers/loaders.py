@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 import models
 from resolvers import questions, stats
 from resolvers.id_sets import among
+from resolvers.moments import Clock
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -171,11 +172,11 @@ def _none() -> None:
 class Loaders:
     """The loaders of one request, named `<result>_by_<key>`."""
 
-    def __init__(self, db: Session, now: datetime | None = None) -> None:
+    def __init__(self, db: Session, clock: Clock | None = None) -> None:
         self.db = db
         S, R, M, U = models.EventSession, models.Room, models.Member, models.User
         # The request's clock, for loaders that depend on "now" (what runs in a room).
-        now = now or models.utcnow()
+        clock = clock or Clock(models.utcnow())
         self.user_by_id: BatchLoader[int, models.User | None] = BatchLoader(
             db,
             _by_id(U),
@@ -264,7 +265,10 @@ class Loaders:
             db, stats.attendance_by_session, int, [(S, lambda s: s.id)]
         )
         self.occupancy_by_room_id: BatchLoader[int, int] = BatchLoader(
-            db, lambda db, ids: stats.occupancy_by_room(db, ids, now), int, [(R, lambda r: r.id)]
+            db,
+            lambda db, ids: stats.occupancy_by_room(db, ids, clock.read()),
+            int,
+            [(R, lambda r: r.id)],
         )
 
         # Loaders that depend on an argument (a moment, the viewer's membership), made on demand.

@@ -30,3 +30,43 @@ def local(moment: datetime, timezone: str) -> str:
     ("2026-05-04 11:00 Europe/Paris"), as people on site read the programme."""
     zone = zone_of(timezone)
     return f"{moment.astimezone(zone).strftime('%Y-%m-%d %H:%M')} {zone.key}"
+
+
+class Clock:
+    """The request's moment, and until when an answer built on it stays true.
+
+    A query's response may be served again to the same token while the database is unchanged
+    (`app.response_cache`), but only until the first instant at which something it read of the
+    clock could read otherwise. `read()` is the plain reading: nothing is known of how long its
+    use holds, so the response is not reused at all. A reader that knows its horizon takes
+    `peek()` and then declares it with `holds_until` (the next boundary of a staff slot, the
+    event's next local midnight)."""
+
+    __slots__ = ("_now", "expires", "volatile")
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        # The earliest horizon declared; None while no reading has declared one.
+        self.expires: datetime | None = None
+        # True once any reading came without a horizon.
+        self.volatile = False
+
+    def read(self) -> datetime:
+        self.volatile = True
+        return self._now
+
+    def peek(self) -> datetime:
+        """Now, for a reader that calls `holds_until` with the horizon of what it decides."""
+        return self._now
+
+    def holds_until(self, boundary: datetime | None) -> None:
+        """What was decided from `peek()` stays true until `boundary` (None: for ever)."""
+        if boundary is not None and (self.expires is None or boundary < self.expires):
+            self.expires = boundary
+
+    def reusable_until(self) -> datetime | None:
+        """Until when a response built on this clock may be served again; None: not at all.
+        A response that never read the clock holds until the data changes (`datetime.max`)."""
+        if self.volatile:
+            return None
+        return self.expires or datetime.max.replace(tzinfo=UTC)

@@ -131,8 +131,9 @@ def _visits_of(exposant: models.Member) -> list[ColumnElement[bool]]:
 def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) -> ExposantTotals:
     """Total visits, visits since local midnight, distinct participants: one statement."""
     V = models.Visit
-    midnight = local_midnight(ctx.now, event_zone(event))
+    midnight = local_midnight(ctx.clock.peek(), event_zone(event))
     tomorrow = local_midnight(midnight + timedelta(hours=36), event_zone(event))
+    ctx.clock.holds_until(tomorrow)  # "today" turns into yesterday at the next local midnight
     today = and_(col(V.scanned_at) >= midnight, col(V.scanned_at) < tomorrow)
     total, today_count, unique = ctx.db.execute(
         select(
@@ -313,14 +314,24 @@ def current_session(ctx: Context, room: models.Room) -> models.EventSession | No
     """The session with starts_at <= now < ends_at in this room (sessions never overlap)."""
     assert room.id is not None
     sessions = ctx.loaders.sessions_by_room_id.load(room.id)
-    return next((s for s in sessions if s.starts_at <= ctx.now < s.ends_at), None)
+    now = _until_a_session_edge(ctx, sessions)
+    return next((s for s in sessions if s.starts_at <= now < s.ends_at), None)
 
 
 def next_session(ctx: Context, room: models.Room) -> models.EventSession | None:
     """The first session of this room that starts after now."""
     assert room.id is not None
     sessions = ctx.loaders.sessions_by_room_id.load(room.id)  # ordered by starts_at
-    return next((s for s in sessions if s.starts_at > ctx.now), None)
+    now = _until_a_session_edge(ctx, sessions)
+    return next((s for s in sessions if s.starts_at > now), None)
+
+
+def _until_a_session_edge(ctx: Context, sessions: list[models.EventSession]) -> datetime:
+    """Now; which session runs or comes next in a room changes only when one starts or ends."""
+    now = ctx.clock.peek()
+    edges = (edge for s in sessions for edge in (s.starts_at, s.ends_at) if edge > now)
+    ctx.clock.holds_until(min(edges, default=None))
+    return now
 
 
 # --- The event ---------------------------------------------------------------------------

@@ -165,7 +165,7 @@ class ProgrammeMutation:
         event_id = decode("Event", id)
         values = input.values()
         if values.president_email and not permits(
-            ctx.require_viewer(), (ADMIN,), Subject(event_id=None), ctx.now
+            ctx.require_viewer(), (ADMIN,), Subject(event_id=None), ctx.clock
         ):
             event = ctx.db.get(models.Event, event_id)
             president = (
@@ -250,7 +250,7 @@ class ProgrammeMutation:
         values = input.values()
         target = get_room(ctx, room_id=values.room_id)
         if not permits(
-            ctx.require_viewer(), SESSION_EDITORS, subjects.room_subject(target), ctx.now
+            ctx.require_viewer(), SESSION_EDITORS, subjects.room_subject(target), ctx.clock
         ):
             raise ForbiddenError(
                 "You may move a session only to a room you are assigned to right now."

@@ -89,7 +89,7 @@ def question_node(ctx: Context, pk: int) -> Question:
     q = lookup.get_question(ctx, question_id=pk)
     session = questions.session_of(ctx, q)
     rules = (*EVENT_STAFF, MEMBER_WITH_ACCESS)
-    if not permits(ctx.require_viewer(), rules, subjects.session_subject(session), ctx.now):
+    if not permits(ctx.require_viewer(), rules, subjects.session_subject(session), ctx.clock):
         raise ForbiddenError(
             "Only staff and members with access to the session read its questions."
         )

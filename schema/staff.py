@@ -82,7 +82,7 @@ class RoomAssignment(Node):
 
 def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
     slot = lookup.get_assignment(ctx, assignment_id=pk)
-    if not permits(ctx.require_viewer(), READ_SLOT, subjects.assignment_subject(slot), ctx.now):
+    if not permits(ctx.require_viewer(), READ_SLOT, subjects.assignment_subject(slot), ctx.clock):
         raise ForbiddenError("Only staff and the assigned member may read this assignment.")
     return RoomAssignment.from_model(slot)
 
