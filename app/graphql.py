@@ -161,6 +161,11 @@ class AgoraGraphQL(GraphQL[Context, None]):
             else None
         )
 
+    async def close(self) -> None:
+        """Let go of the cache's own database connection (at the server's shutdown)."""
+        if self.cache is not None:
+            await self.cache.marker.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             yield
         finally:
             await hub.stop()
+            await graphql.close()
             engine.dispose()
 
     app = Starlette(
