@@ -96,13 +96,22 @@ class CommitMarker:
 
 
 class ResponseCache:
-    """The most recently used answers of one server process, at most `size` of them."""
+    """The most recently used answers of one server process: at most `size` of them and
+    `max_bytes` of bodies in all (a large answer is not kept at all past `max_body_bytes`)."""
 
-    def __init__(self, marker: CommitMarker, size: int, max_body_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        marker: CommitMarker,
+        size: int,
+        max_bytes: int = 64 << 20,
+        max_body_bytes: int = 1 << 20,
+    ) -> None:
         self.marker = marker
         self.size = size
+        self.max_bytes = max_bytes
         self.max_body_bytes = max_body_bytes
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._bytes = 0
         self._flights: dict[tuple[Key, str], asyncio.Future[bytes | None]] = {}
 
     @staticmethod
@@ -125,7 +134,7 @@ class ResponseCache:
             if entry.marker == marker and models.utcnow() < entry.expires:
                 self._entries.move_to_end(key)
                 return _answer(entry.body)
-            del self._entries[key]
+            self._drop(key)
         flight = self._flights.get((key, marker))
         if flight is not None:
             shared = await asyncio.shield(flight)
@@ -144,10 +153,15 @@ class ResponseCache:
             flight.set_result(kept)
 
     def _keep(self, key: Key, entry: Entry) -> None:
+        if key in self._entries:
+            self._drop(key)
         self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._bytes += len(entry.body)
+        while len(self._entries) > self.size or self._bytes > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Key) -> None:
+        self._bytes -= len(self._entries.pop(key).body)
 
 
 def _answer(body: bytes) -> Response:

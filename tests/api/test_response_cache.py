@@ -5,12 +5,16 @@ never once something they depend on has: a write from any connection, another to
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import timedelta
+
+from starlette.testclient import TestClient
 
 import models
 from app import security
+from app.main import create_app
 from models import Role
-from tests.conftest import error_codes
+from tests.conftest import GraphQLClient, error_codes
 from tests.factories import gid
 
 EXPOSANT = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
@@ -20,6 +24,8 @@ EXPOSANT = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
 
 ROOM = """query($id: ID!) { room(id: $id) { name stats { totalScans
   scans(first: 10) { totalCount edges { node { id member { fullName } } } } } } }"""
+
+TOTALS = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats { totalVisits } } } }"""
 
 CURRENT_ROOM = """{ me { memberships { currentAssignment { room { name } } } } }"""
 
@@ -142,3 +148,34 @@ def test_an_answer_is_not_served_past_its_tokens_expiry(gql, factory, settings):
     assert gql.ok(EXPOSANT, variables, token.token)["node"]["exposantStats"]["totalVisits"] == 3
     time.sleep(max(0.0, (token.expires_at - models.utcnow()).total_seconds()) + 0.1)
     assert error_codes(gql(EXPOSANT, variables, token.token)) == ["UNAUTHENTICATED"]
+
+
+def test_the_least_recently_used_answer_makes_room(settings, engine, factory, count_statements):
+    event, exposant = _exposant_with_visits(factory)
+    token = _token_of(factory, exposant)
+    one = {"id": gid("Member", exposant)}
+    other = {"id": gid("Member", factory.member(event, Role.EXPOSANT))}
+    with TestClient(create_app(replace(settings, response_cache_size=1), engine)) as client:
+        gql = GraphQLClient(client)
+        gql.ok(EXPOSANT, one, token)
+        # A refusal is not kept: it takes no place.
+        assert error_codes(gql(EXPOSANT, other, token)) == ["FORBIDDEN"]
+        with count_statements() as kept:
+            gql.ok(EXPOSANT, one, token)
+        gql.ok(TOTALS, one, token)  # kept in the only place, in place of the first
+        with count_statements() as evicted:
+            gql.ok(EXPOSANT, one, token)
+    assert kept == []
+    assert evicted
+
+
+def test_no_answer_is_kept_when_the_cache_is_off(settings, engine, factory, count_statements):
+    _, exposant = _exposant_with_visits(factory)
+    token = _token_of(factory, exposant)
+    variables = {"id": gid("Member", exposant)}
+    with TestClient(create_app(replace(settings, response_cache_size=0), engine)) as client:
+        gql = GraphQLClient(client)
+        gql.ok(EXPOSANT, variables, token)
+        with count_statements() as statements:
+            gql.ok(EXPOSANT, variables, token)
+    assert statements
