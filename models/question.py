@@ -28,6 +28,11 @@ class Question(SQLModel, table=True):
     answered_at: datetime | None = timestamp(default=None)
     # Denormalised count of QuestionUpvote rows, kept in the same transaction, for sorting.
     upvotes: int = 0
+    # Moderation: hidden from participants, pinned first in lists.
+    is_hidden: bool = False
+    is_pinned: bool = False
+    # The author is shown to ADMIN and ORGANIZER only.
+    is_anonymous: bool = False
 
 
 class QuestionUpvote(SQLModel, table=True):
