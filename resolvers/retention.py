@@ -17,7 +17,7 @@ audit entry carrying the counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -74,16 +74,24 @@ def ended_events(ctx: Context, *, older_than_days: int) -> list[models.Event]:
     return list(ctx.db.exec(stmt))
 
 
-def _rows_of(kind: str, purge: EventPurge) -> tuple[Any, list[Any]]:
-    """The table of a kind and the condition that picks an event's rows in it."""
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    # Bounded IN lists: SQLite caps the parameters of one statement.
+    for start in range(0, len(values), BATCH_SIZE):
+        yield values[start : start + BATCH_SIZE]
+
+
+def _conditions_of(kind: str, purge: EventPurge) -> Iterator[list[Any]]:
+    """The conditions that, one after the other, pick an event's rows of a kind."""
     if kind == "refresh_tokens":
-        return models.RefreshToken, [col(models.RefreshToken.user_id).in_(purge.token_user_ids)]
+        for user_ids in _chunks(purge.token_user_ids):
+            yield [col(models.RefreshToken.user_id).in_(user_ids)]
+        return
     model = MODEL_OF_KIND[kind]
     where = [model.event_id == purge.event.id]
     if kind == "audit_entries":
         # Earlier runs' entries stay: they are the record that this data was removed.
         where.append(col(models.AuditEntry.action) != RETENTION_RUN)
-    return model, where
+    yield where
 
 
 def _count_by_event(ctx: Context, model: Any, event_ids: list[int], *extra: Any) -> dict[int, int]:
@@ -117,7 +125,10 @@ def _token_owners(ctx: Context, events: list[models.Event]) -> dict[int, int]:
             links.setdefault(user_id, set()).add(event_id)
     admins = set(
         ctx.db.exec(
-            select(models.User.id).where(col(models.User.id).in_(list(links)), models.User.is_admin)
+            select(models.User.id).where(
+                models.User.is_admin,
+                or_(col(models.User.id).in_(candidates), col(models.User.id).in_(led)),
+            )
         )
     )
     owners: dict[int, int] = {}
@@ -148,10 +159,10 @@ def plan_purge(ctx: Context, *, older_than_days: int) -> list[EventPurge]:
     owners = _token_owners(ctx, events)
     for user_id, event_id in owners.items():
         plans[event_id].token_user_ids.append(user_id)
-    if owners:
+    for user_ids in _chunks(list(owners)):
         tokens = (
             select(models.RefreshToken.user_id, func.count())
-            .where(col(models.RefreshToken.user_id).in_(list(owners)))
+            .where(col(models.RefreshToken.user_id).in_(user_ids))
             .group_by(models.RefreshToken.user_id)
         )
         for user_id, count in ctx.db.exec(tokens):
@@ -188,17 +199,20 @@ def execute_purge(
         assert purge.event.id is not None
         done = dict.fromkeys(KINDS, 0)
         for kind in KINDS:
-            model, where = _rows_of(kind, purge)
-            while True:
-                batch = list(
-                    ctx.db.exec(select(model.id).where(*where).order_by(model.id).limit(BATCH_SIZE))
-                )
-                if not batch:
-                    break
-                ctx.db.execute(delete(model).where(col(model.id).in_(batch)))
-                done[kind] += len(batch)
-                if progress is not None:
-                    progress(len(batch))
+            model = MODEL_OF_KIND[kind]
+            for where in _conditions_of(kind, purge):
+                while True:
+                    batch = list(
+                        ctx.db.exec(
+                            select(model.id).where(*where).order_by(model.id).limit(BATCH_SIZE)
+                        )
+                    )
+                    if not batch:
+                        break
+                    ctx.db.execute(delete(model).where(col(model.id).in_(batch)))
+                    done[kind] += len(batch)
+                    if progress is not None:
+                        progress(len(batch))
         audit.record(
             ctx,
             event_id=purge.event.id,

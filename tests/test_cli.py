@@ -398,3 +398,21 @@ def test_retention_refuses_a_bad_number_of_days(settings, db, days, message):
     result = _agora(settings, "retention", "--older-than-days", days)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_retention_deletes_more_rows_than_one_batch(settings, factory, db):
+    # given: 2,500 scans, more than two batches of 1,000
+    now = factory.now
+    old = factory.event(starts_at=now - timedelta(days=12), ends_at=now - timedelta(days=11))
+    room = factory.room(old)
+    controller = factory.member(old, Role.CONTROLLEUR_DES_BADGES)
+    people = factory.people(old, Role.PARTICIPANT, 2500)
+    factory.scans(room, people, controller=controller, start=now - timedelta(days=11, hours=20))
+    db.commit()
+    # when
+    result = _agora(settings, "retention", "--older-than-days", "10", "--execute")
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "  scan log: 2500\n" in result.stdout
+    assert _counts(db, models.RoomAccess) == [0]
+    assert "2500/2500" in result.stderr  # the progress bar went all the way
