@@ -18,7 +18,7 @@ import models
 from app.settings import SettingsError, load_settings
 from models import Role
 from schema import schema
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, gid
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -258,7 +258,11 @@ def _retention_world(factory, gql):
     """An event that ended 40 days ago with data of every kind, one that ended 5 days ago, and
     one still running; users linked to the old event only, to it and a running one, an admin."""
     now = factory.now
-    old = factory.event(starts_at=now - timedelta(days=42), ends_at=now - timedelta(days=40))
+    old = factory.event(
+        starts_at=now - timedelta(days=42),
+        ends_at=now - timedelta(days=40),
+        president=factory.user(),
+    )
     recent = factory.event(starts_at=now - timedelta(days=7), ends_at=now - timedelta(days=5))
     running = factory.event()
     room = factory.room(old)
@@ -294,6 +298,9 @@ def _retention_world(factory, gql):
     return old, recent, tokens
 
 
+AUDIT_LOG = """query($id: ID!) { event(id: $id) {
+  auditLog(action: "retention.run") { totalCount edges { node { action actor { id } subjectId after } } }
+} }"""
 REFRESH = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }"
 
 
@@ -353,6 +360,18 @@ def test_retention_execute_deletes_only_old_events_rows_and_audits_it(settings, 
         db.exec(select(models.AuditEntry).where(models.AuditEntry.event_id == recent.id)).all()
         == []
     )
+    # Its president reads the run in the event's audit log.
+    president = db.get(models.User, old.president_id)
+    log = gql.ok(AUDIT_LOG, {"id": gid("Event", old)}, token=factory.token(president))["event"][
+        "auditLog"
+    ]
+    assert log["totalCount"] == 2
+    assert log["edges"][0]["node"] == {
+        "action": "retention.run",
+        "actor": None,
+        "subjectId": gid("Event", old),
+        "after": run.after,
+    }
     # The old event's only member is logged out; people still taking part, and admins, are not.
     for token in tokens["gone"]:
         assert gql(REFRESH, {"t": token})["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
