@@ -33,6 +33,8 @@ class Question(SQLModel, table=True):
     is_pinned: bool = False
     # The author is shown to ADMIN and ORGANIZER only.
     is_anonymous: bool = False
+    # When it was last hidden, shown, pinned or unpinned: live pushes find moderated questions.
+    moderated_at: datetime | None = timestamp(default=None)
 
 
 class QuestionUpvote(SQLModel, table=True):

@@ -45,10 +45,12 @@ def upgrade() -> None:
             batch_op.add_column(
                 sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False)
             )
+        batch_op.add_column(sa.Column('moderated_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_column('moderated_at')
         batch_op.drop_column('is_anonymous')
         batch_op.drop_column('is_pinned')
         batch_op.drop_column('is_hidden')

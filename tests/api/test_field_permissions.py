@@ -259,6 +259,11 @@ PROBES: dict[str, Probe] = {
         lambda w: {"q": gid("Question", w.question)},
         ATELIER,
     ),
+    "Mutation.moderateQuestion": operation_probe(
+        "($q: ID!) { moderateQuestion(id: $q, action: PIN) { id } }",
+        lambda w: {"q": gid("Question", w.question)},
+        ATELIER,
+    ),
     "Mutation.upvoteQuestion": operation_probe(
         "($q: ID!) { upvoteQuestion(questionId: $q) { id } }",
         lambda w: {"q": gid("Question", w.question)},
