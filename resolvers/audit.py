@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 import models
+from resolvers.errors import BadUserInputError
 from resolvers.ids import encode
 from resolvers.pagination import Page, SortKey, paginate
 
@@ -148,5 +149,9 @@ def list_entries(
     """The event's entries, newest first, optionally of one action."""
     stmt = select(A).where(A.event_id == event.id)
     if action is not None:
+        if action not in ACTIONS:
+            raise BadUserInputError(
+                f"{action!r} is not an audit action; use one of {', '.join(sorted(ACTIONS))}."
+            )
         stmt = stmt.where(A.action == action)
     return paginate(ctx.db, stmt, keys=ORDER, key_of=lambda e: [e.id], first=first, after=after)
