@@ -164,6 +164,39 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     return _with_db(action)
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    import models
+    from app.context import Context
+    from resolvers import retention
+
+    settings = _settings()
+    days = args.older_than_days
+
+    def action(db: object) -> None:
+        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
+        plans = retention.plan_purge(ctx, older_than_days=days)
+        counts = retention.totals(plans)
+        if args.execute:
+            with tqdm(
+                total=sum(counts.values()), desc="Deleting", unit="row", file=sys.stderr
+            ) as bar:
+                counts = retention.execute_purge(ctx, plans, progress=bar.update)
+        touched = sum(1 for p in plans if p.total)
+        verb = "Deleted" if args.execute else "Would delete"
+        print(
+            f"{verb}, of {len(plans)} event(s) that ended more than {days} day(s) ago "
+            f"({touched} with rows to delete):"
+        )
+        for kind in retention.KINDS:
+            print(f"  {retention.LABELS[kind]}: {counts[kind]}")
+        if not args.execute:
+            print("Nothing was deleted: run again with --execute to delete these rows.")
+
+    return _with_db(action)
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema import schema
 
@@ -182,6 +215,16 @@ def cmd_permissions_doc(args: argparse.Namespace) -> int:
     path.write_text(render(schema))
     print(f"Wrote {path}.")
     return 0
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError("the number of days is 0 or more")
+    return days
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +270,23 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("event", help="the event's id (global id, or the number)")
     imports.add_argument("file", help="CSV with header email,full_name,role[,company]")
     imports.set_defaults(func=cmd_import_members)
+
+    keep = sub.add_parser(
+        "retention",
+        help="count (or, with --execute, delete) the scan log, stand visits, refresh tokens "
+        "and audit entries of events that ended long ago",
+    )
+    keep.add_argument(
+        "--older-than-days",
+        type=_days,
+        required=True,
+        metavar="N",
+        help="events that ended more than N days ago",
+    )
+    keep.add_argument(
+        "--execute", action="store_true", help="delete the rows (default: only count them)"
+    )
+    keep.set_defaults(func=cmd_retention)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", default=str(DEFAULT_SCHEMA_PATH))

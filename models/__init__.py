@@ -1,6 +1,7 @@
 """Every table of Agora. Importing this package completes SQLModel.metadata (migrations rely on it)."""
 
 from models.annonce import Annonce
+from models.audit import AuditEntry
 from models.base import UTCDateTime, utcnow
 from models.enums import (
     EVENT_ROLES,
@@ -10,6 +11,7 @@ from models.enums import (
     EventFileKind,
     FileKind,
     PaymentStatus,
+    QuestionModeration,
     Role,
     ScanStatus,
     SessionKind,
@@ -31,6 +33,7 @@ __all__ = [
     "STAFF_ROLES",
     "Annonce",
     "AnnonceTarget",
+    "AuditEntry",
     "Badge",
     "DenyReason",
     "Event",
@@ -41,6 +44,7 @@ __all__ = [
     "PaymentStatus",
     "RateLimitCounter",
     "Question",
+    "QuestionModeration",
     "QuestionUpvote",
     "RefreshToken",
     "Role",

@@ -30,6 +30,13 @@ class SessionKind(enum.StrEnum):
     ATELIER = "ATELIER"
 
 
+class QuestionModeration(enum.StrEnum):
+    HIDE = "HIDE"
+    UNHIDE = "UNHIDE"
+    PIN = "PIN"
+    UNPIN = "UNPIN"
+
+
 class SessionStatus(enum.StrEnum):
     PAS_ENCORE = "PAS_ENCORE"
     EN_COURS = "EN_COURS"

@@ -28,6 +28,13 @@ class Question(SQLModel, table=True):
     answered_at: datetime | None = timestamp(default=None)
     # Denormalised count of QuestionUpvote rows, kept in the same transaction, for sorting.
     upvotes: int = 0
+    # Moderation: hidden from participants, pinned first in lists.
+    is_hidden: bool = False
+    is_pinned: bool = False
+    # The author is shown to ADMIN and ORGANIZER only.
+    is_anonymous: bool = False
+    # When it was last hidden, shown, pinned or unpinned: live pushes find moderated questions.
+    moderated_at: datetime | None = timestamp(default=None)
 
 
 class QuestionUpvote(SQLModel, table=True):

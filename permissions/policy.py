@@ -42,6 +42,13 @@ class Subject:
     # When the object is judged as of another moment than the request (an offline scan synced
     # later is judged as of when it was made).
     at: datetime | None = None
+    # The identity of an anonymous asker: only the platform admin and the event's president
+    # may know it, whatever else the field's rules grant.
+    anonymous: bool = False
+
+
+# Who sees through anonymity (Subject.anonymous).
+ANONYMITY_LIFTED_FOR = frozenset({Role.ADMIN, Role.ORGANIZER})
 
 
 def holds_role(viewer: Viewer, role: Role, event_id: int | None) -> bool:
@@ -117,6 +124,8 @@ def permits(
 ) -> bool:
     """True when any one rule matches: its role is held and its condition holds, at `at` (a
     moment, or the request's clock: then only a condition that depends on time reads it)."""
+    if subject.anonymous:
+        rules = tuple(r for r in rules if r.role in ANONYMITY_LIFTED_FOR)
     granted, conditions = plan(viewer, rules, subject.event_id)
     if granted:
         return True

@@ -14,6 +14,7 @@ from typing import Any
 import models
 from permissions.fields import SubjectFinder
 from permissions.policy import Allow, Subject, permits
+from permissions.roles import Condition, Role
 from resolvers.errors import BadUserInputError, NotFoundError
 from resolvers.ids import decode
 from resolvers.visibility import visible_event, visible_in_event
@@ -67,12 +68,34 @@ def question_subject(question: models.Question, session: models.EventSession) ->
     )
 
 
-def _question_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
-    question = visible_in_event(
-        ctx, models.Question, decode("Question", kwargs["question_id"]), "question"
-    )
-    session = ctx.loaders.session_by_id.load(question.session_id)
-    return question_subject(question, session)
+def question_author_subject(question: models.Question, session: models.EventSession) -> Subject:
+    """Who asked: the question's subject, anonymous when the asker chose so."""
+    return replace(question_subject(question, session), anonymous=question.is_anonymous)
+
+
+# Who moderates a session's questions, and sees those hidden from participants.
+QUESTION_MODERATORS = (
+    Allow(Role.ADMIN),
+    Allow(Role.ORGANIZER),
+    Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM),
+)
+
+
+def sees_hidden_questions(ctx: Any, session: models.EventSession) -> bool:
+    return permits(ctx.require_viewer(), QUESTION_MODERATORS, session_subject(session), ctx.clock)
+
+
+def _question_by(argument: str) -> SubjectFinder:
+    def find(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
+        pk = decode("Question", kwargs[argument])
+        question = visible_in_event(ctx, models.Question, pk, "question")
+        session = ctx.loaders.session_by_id.load(question.session_id)
+        if question.is_hidden and not sees_hidden_questions(ctx, session):
+            # Hidden from this viewer: as if it did not exist.
+            raise NotFoundError(f"No question has the id {pk}.")
+        return question_subject(question, session)
+
+    return find
 
 
 def _assignment_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
@@ -162,4 +185,5 @@ SESSION_ID_ARG = by_id("Session", models.EventSession, arg("session_id"), sessio
 ROOM_ID_ARG = by_id("Room", models.Room, arg("room_id"), room_subject)
 ANNONCE_ARG = by_id("Annonce", models.Annonce, arg("id"), annonce_subject)
 ASSIGNMENT_ARG: SubjectFinder = _assignment_arg
-QUESTION_ARG: SubjectFinder = _question_arg
+QUESTION_ARG: SubjectFinder = _question_by("question_id")
+QUESTION_ID_ARG: SubjectFinder = _question_by("id")

@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING
 
 import models
 from models import AnnonceTarget, Role
-from resolvers import news
+from resolvers import audit, news
 from resolvers.text import required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
     from app.context import Context
+
+
+ANNONCE_FIELDS = ("title", "description", "target")
 
 
 def targets_for(ctx: Context, event_id: int) -> set[AnnonceTarget] | None:
@@ -52,6 +55,13 @@ def create_annonce(
         updated_at=ctx.now,
     )
     ctx.db.add(annonce)
+    audit.record(
+        ctx,
+        event_id=event.id,
+        action="annonce.create",
+        subject=("Annonce", annonce),
+        after=audit.snapshot(annonce, ANNONCE_FIELDS),
+    )
     news.publish(ctx.db, "annonces", event.id)
     ctx.commit()
     return annonce
@@ -67,6 +77,7 @@ def update_annonce(
 ) -> models.Annonce:
     """Change what is given (only the author may: the operation's @allow)."""
     annonce = visible_in_event(ctx, models.Annonce, annonce_id, "annonce")
+    before = audit.snapshot(annonce, ANNONCE_FIELDS)
     if title is not None:
         annonce.title = required_text(title, "The title", 200)
     if description is not None:
@@ -74,12 +85,27 @@ def update_annonce(
     if target is not None:
         annonce.target = target
     annonce.updated_at = ctx.now
+    audit.record(
+        ctx,
+        event_id=annonce.event_id,
+        action="annonce.update",
+        subject=("Annonce", annonce),
+        before=before,
+        after=audit.snapshot(annonce, ANNONCE_FIELDS),
+    )
     ctx.commit()
     return annonce
 
 
 def delete_annonce(ctx: Context, *, annonce_id: int) -> bool:
     annonce = visible_in_event(ctx, models.Annonce, annonce_id, "annonce")
+    audit.record(
+        ctx,
+        event_id=annonce.event_id,
+        action="annonce.delete",
+        subject=("Annonce", annonce),
+        before=audit.snapshot(annonce, ANNONCE_FIELDS),
+    )
     ctx.db.delete(annonce)
     ctx.commit()
     return True

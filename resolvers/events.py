@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import col, or_, select
 
 import models
-from resolvers import news
+from resolvers import audit, news
 from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.moments import aware
 from resolvers.text import optional_text, required_text
@@ -19,6 +19,17 @@ from resolvers.visibility import visible_event
 
 if TYPE_CHECKING:
     from app.context import Context
+
+
+EVENT_FIELDS = (
+    "name",
+    "description",
+    "location",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "president_id",
+)
 
 
 def list_events(ctx: Context) -> list[models.Event]:
@@ -84,6 +95,15 @@ def create_event(ctx: Context, *, values: EventValues) -> models.Event:
     if values.president_email:
         event.president_id = _president(ctx, values.president_email).id
     ctx.db.add(event)
+    ctx.db.flush()
+    assert event.id is not None
+    audit.record(
+        ctx,
+        event_id=event.id,
+        action="event.create",
+        subject=("Event", event),
+        after=audit.snapshot(event, EVENT_FIELDS),
+    )
     ctx.commit()
     return event
 
@@ -107,6 +127,7 @@ def update_event(ctx: Context, *, event_id: int, values: EventValues) -> models.
         raise ConflictError(
             f"The session “{outside.title}” would fall outside the event's new dates; move it first."
         )
+    before = audit.snapshot(event, EVENT_FIELDS)
     president_id = event.president_id
     if values.president_email:
         president_id = _president(ctx, values.president_email).id
@@ -115,5 +136,13 @@ def update_event(ctx: Context, *, event_id: int, values: EventValues) -> models.
     if president_id != event.president_id:
         news.publish(ctx.db, "user", event.president_id)
     event.president_id = president_id
+    audit.record(
+        ctx,
+        event_id=event_id,
+        action="event.update",
+        subject=("Event", event),
+        before=before,
+        after=audit.snapshot(event, EVENT_FIELDS),
+    )
     ctx.commit()
     return event

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import models
 from models import FileKind, Role
+from resolvers import audit
 from resolvers.errors import BadUserInputError, NotFoundError
 from resolvers.visibility import visible_event, visible_in_event
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
+FILE_FIELDS = ("kind", "member_id", "filename", "size", "sha256")
 
 
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
@@ -89,6 +91,13 @@ def _store(
     path.write_bytes(data)
     try:
         ctx.db.add(stored)
+        audit.record(
+            ctx,
+            event_id=event_id,
+            action="file.upload",
+            subject=("File", stored),
+            after=audit.snapshot(stored, FILE_FIELDS),
+        )
         ctx.commit()
     except BaseException:
         path.unlink(missing_ok=True)

@@ -107,7 +107,8 @@ def room_state(ctx: Context, *, room_id: int) -> RoomState:
 def questions_changed_since(
     ctx: Context, *, session_id: int, since: datetime
 ) -> list[models.Question]:
-    """Questions of the session asked, answered or upvoted at or after `since - LOOKBACK`."""
+    """Questions of the session asked, answered, moderated or upvoted at or after
+    `since - LOOKBACK`."""
     Q, U = models.Question, models.QuestionUpvote
     start = since - LOOKBACK
     upvoted = select(U.question_id).where(col(U.created_at) >= start)
@@ -115,7 +116,12 @@ def questions_changed_since(
         select(Q)
         .where(
             Q.session_id == session_id,
-            or_(col(Q.asked_at) >= start, col(Q.answered_at) >= start, col(Q.id).in_(upvoted)),
+            or_(
+                col(Q.asked_at) >= start,
+                col(Q.answered_at) >= start,
+                col(Q.moderated_at) >= start,
+                col(Q.id).in_(upvoted),
+            ),
         )
         .order_by(col(Q.id))
         .limit(LIVE_BATCH)

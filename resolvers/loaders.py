@@ -325,28 +325,30 @@ class Loaders:
             ),
         )
 
-    def question_count_by_session_id(self, answered: bool | None) -> BatchLoader[int, int]:
+    def question_count_by_session_id(
+        self, answered: bool | None, include_hidden: bool
+    ) -> BatchLoader[int, int]:
         return self._keyed(
             "question_count_by_session_id",
-            answered,
+            (answered, include_hidden),
             lambda: BatchLoader(
                 self.db,
-                lambda db, ids: questions.count_by_session(db, ids, answered),
+                lambda db, ids: questions.count_by_session(db, ids, answered, include_hidden),
                 int,
                 [(models.EventSession, lambda s: s.id)],
             ),
         )
 
     def first_questions_by_session_id(
-        self, answered: bool | None, first: int | None
+        self, answered: bool | None, include_hidden: bool, first: int | None
     ) -> BatchLoader[int, tuple[list[models.Question], list[str], bool]]:
         """The first page of each session's questions (Session.questions without `after`)."""
         return self._keyed(
             "first_questions_by_session_id",
-            (answered, first),
+            (answered, include_hidden, first),
             lambda: BatchLoader(
                 self.db,
-                lambda db, ids: questions.first_pages(db, ids, answered, first),
+                lambda db, ids: questions.first_pages(db, ids, answered, include_hidden, first),
                 lambda: ([], [], False),
                 [(models.EventSession, lambda s: s.id)],
             ),

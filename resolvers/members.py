@@ -12,7 +12,7 @@ from sqlmodel import col, or_, select
 
 import models
 from models import Role
-from resolvers import news
+from resolvers import audit, news
 from resolvers.badges import issue_badge
 from resolvers.errors import AgoraError, BadUserInputError, ConflictError, NotFoundError
 from resolvers.pagination import Page, SortKey, paginate
@@ -146,6 +146,13 @@ def _new_member(
     ctx.db.add(member)
     ctx.db.flush()
     issue_badge(ctx.db, member)
+    audit.record(
+        ctx,
+        event_id=event.id,
+        action="member.add",
+        subject=("Member", member),
+        after={"email": email, "full_name": full_name, "role": role.value, "company": company},
+    )
     return member
 
 
@@ -251,10 +258,24 @@ def import_members(
 def _update(ctx: Context, member: models.Member, full_name: str, role: Role, company: str) -> bool:
     user = ctx.db.get(models.User, member.user_id)
     assert user is not None
-    changed = (user.full_name, member.role, member.company) != (full_name, role, company)
+    before = {
+        "full_name": user.full_name,
+        "role": audit.plain(member.role),
+        "company": member.company,
+    }
+    after = {"full_name": full_name, "role": role.value, "company": company}
+    changed = before != after
     if member.role != role:
         news.publish(ctx.db, "member", member.id)
     user.full_name, member.role, member.company = full_name, role, company
+    audit.record(
+        ctx,
+        event_id=member.event_id,
+        action="member.update",
+        subject=("Member", member),
+        before=before,
+        after=after,
+    )
     return changed
 
 
@@ -275,6 +296,14 @@ def revoke_badge(ctx: Context, *, member_id: int) -> models.Member:
     if badge.revoked_at is not None:
         raise ConflictError("This member's badge is already revoked; reissue one.")
     badge.revoked_at = ctx.now
+    audit.record(
+        ctx,
+        event_id=member.event_id,
+        action="badge.revoke",
+        subject=("Member", member),
+        before={"revoked": False},
+        after={"revoked": True},
+    )
     ctx.commit()
     return member
 
@@ -283,8 +312,21 @@ def reissue_badge(ctx: Context, *, member_id: int) -> models.Member:
     """Give the member a new badge code; the old one is revoked and refused at doors."""
     member = visible_in_event(ctx, models.Member, member_id, "member")
     badge = current_badge(ctx, member)
+    was_revoked = badge is None or badge.revoked_at is not None
     if badge is not None and badge.revoked_at is None:
         badge.revoked_at = ctx.now
-    issue_badge(ctx.db, member)
+    issued = issue_badge(ctx.db, member)
+    # Codes are secrets: the entry says a new badge replaced the old, never what either reads.
+    audit.record(
+        ctx,
+        event_id=member.event_id,
+        action="badge.reissue",
+        subject=("Member", member),
+        before={
+            "badge_issued_at": audit.plain(badge.issued_at) if badge else None,
+            "revoked": was_revoked,
+        },
+        after={"badge_issued_at": audit.plain(issued.issued_at), "revoked": False},
+    )
     ctx.commit()
     return member

@@ -1,4 +1,4 @@
-"""Questions in the room: members ask, staff of the room answer, members upvote."""
+"""Questions in the room: members ask, staff of the room answer and moderate, members upvote."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import models
-from resolvers import news
+from resolvers import audit, news
 from resolvers.errors import ConflictError
 from resolvers.id_sets import among
 from resolvers.lookup import get_question
@@ -31,9 +31,12 @@ MAX_QUESTION = 1000
 MAX_ANSWER = 5000
 
 Q = models.Question
-# 0 for unanswered, 1 for answered: the first sort key of Session.questions.
+# 0 for pinned, 1 for the others: pinned questions come first.
+PINNED = case((col(Q.is_pinned), 0), else_=1)
+# 0 for unanswered, 1 for answered: the next sort key of Session.questions.
 ANSWERED = case((col(Q.answered_at).is_(None), 0), else_=1)
 ORDER = [
+    SortKey(PINNED),
     SortKey(ANSWERED),
     SortKey(col(Q.upvotes), descending=True),
     SortKey(col(Q.asked_at), is_datetime=True),
@@ -42,7 +45,16 @@ ORDER = [
 
 
 def _key_of(q: models.Question) -> list[object]:
-    return [0 if q.answered_at is None else 1, q.upvotes, q.asked_at, q.id]
+    return [0 if q.is_pinned else 1, 0 if q.answered_at is None else 1, q.upvotes, q.asked_at, q.id]
+
+
+# What each moderation sets, and the audit action it writes.
+MODERATIONS = {
+    models.QuestionModeration.HIDE: ("is_hidden", True, "question.hide"),
+    models.QuestionModeration.UNHIDE: ("is_hidden", False, "question.unhide"),
+    models.QuestionModeration.PIN: ("is_pinned", True, "question.pin"),
+    models.QuestionModeration.UNPIN: ("is_pinned", False, "question.unpin"),
+}
 
 
 def session_of(ctx: Context, question: models.Question) -> models.EventSession:
@@ -51,8 +63,11 @@ def session_of(ctx: Context, question: models.Question) -> models.EventSession:
     return session
 
 
-def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question:
-    """A member with access to the session asks; refused once the session has ended."""
+def ask_question(
+    ctx: Context, *, session_id: int, text: str, anonymous: bool = False
+) -> models.Question:
+    """A member with access to the session asks, under its name or anonymously; refused once
+    the session has ended."""
     session = visible_in_event(ctx, models.EventSession, session_id, "session")
     body = required_text(text, "The question", MAX_QUESTION)
     if session.status == models.SessionStatus.TERMINE:
@@ -66,6 +81,7 @@ def ask_question(ctx: Context, *, session_id: int, text: str) -> models.Question
         author_id=member.id,
         text=body,
         asked_at=ctx.now,
+        is_anonymous=anonymous,
     )
     ctx.db.add(question)
     news.publish(ctx.db, "session", session_id)
@@ -81,6 +97,28 @@ def answer_question(ctx: Context, *, question_id: int, answer: str) -> models.Qu
     question.answered_at = ctx.now
     news.publish(ctx.db, "session", question.session_id)
     ctx.commit()
+    return question
+
+
+def moderate_question(
+    ctx: Context, *, question_id: int, action: models.QuestionModeration
+) -> models.Question:
+    """Hide, show, pin or unpin a question; doing what is already done changes nothing."""
+    question = get_question(ctx, question_id=question_id)
+    column, value, verb = MODERATIONS[action]
+    if getattr(question, column) != value:
+        audit.record(
+            ctx,
+            event_id=question.event_id,
+            action=verb,
+            subject=("Question", question),
+            before={column: not value},
+            after={column: value},
+        )
+        setattr(question, column, value)
+        question.moderated_at = ctx.now
+        news.publish(ctx.db, "session", question.session_id)
+        ctx.commit()
     return question
 
 
@@ -107,10 +145,11 @@ def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
     return question
 
 
-def _answered_filter(answered: bool | None) -> list[ColumnElement[bool]]:
-    if answered is None:
-        return []
-    return [col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None)]
+def _filters(answered: bool | None, include_hidden: bool) -> list[ColumnElement[bool]]:
+    found = [] if include_hidden else [col(Q.is_hidden).is_(False)]
+    if answered is not None:
+        found.append(col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None))
+    return found
 
 
 def list_questions(
@@ -118,11 +157,13 @@ def list_questions(
     session: models.EventSession,
     *,
     answered: bool | None,
+    include_hidden: bool,
     first: int | None,
     after: str | None,
 ) -> Page[models.Question]:
-    """Unanswered first, then most upvoted, then oldest (ties by id)."""
-    stmt = select(Q).where(Q.session_id == session.id, *_answered_filter(answered))
+    """Pinned first, then unanswered, then most upvoted, then oldest (ties by id); hidden ones
+    only for moderators (`include_hidden`)."""
+    stmt = select(Q).where(Q.session_id == session.id, *_filters(answered, include_hidden))
     return paginate(ctx.db, stmt, keys=ORDER, key_of=_key_of, first=first, after=after)
 
 
@@ -133,18 +174,24 @@ def check_page(first: int | None, after: str | None) -> None:
         decode_cursor(after, ORDER)
 
 
-def count_by_session(db: Session, session_ids: list[int], answered: bool | None) -> dict[int, int]:
+def count_by_session(
+    db: Session, session_ids: list[int], answered: bool | None, include_hidden: bool
+) -> dict[int, int]:
     """How many questions each session has (of one answered state): one GROUP BY."""
     stmt = (
         select(Q.session_id, func.count())
-        .where(among(col(Q.session_id), session_ids), *_answered_filter(answered))
+        .where(among(col(Q.session_id), session_ids), *_filters(answered, include_hidden))
         .group_by(col(Q.session_id))
     )
     return dict(db.exec(stmt).all())  # type: ignore[arg-type]
 
 
 def first_pages(
-    db: Session, session_ids: list[int], answered: bool | None, first: int | None
+    db: Session,
+    session_ids: list[int],
+    answered: bool | None,
+    include_hidden: bool,
+    first: int | None,
 ) -> dict[int, tuple[list[models.Question], list[str], bool]]:
     """The first page of each session's questions in one statement (rows ranked per session):
     the items, their cursors, and whether more follow."""
@@ -159,7 +206,7 @@ def first_pages(
     )
     ranked = (
         select(col(Q.id).label("id"), rank)
-        .where(among(col(Q.session_id), session_ids), *_answered_filter(answered))
+        .where(among(col(Q.session_id), session_ids), *_filters(answered, include_hidden))
         .subquery()
     )
     stmt = (

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 import models
+from resolvers import audit
 from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
@@ -23,6 +24,9 @@ class RoomValues:
     description: str | None
     location: str | None
     capacity: int
+
+
+ROOM_FIELDS = ("name", "description", "location", "capacity")
 
 
 def _apply(ctx: Context, room: models.Room, values: RoomValues) -> None:
@@ -50,13 +54,29 @@ def create_room(ctx: Context, *, event_id: int, values: RoomValues) -> models.Ro
     room = models.Room(event_id=event.id, name="", capacity=1)
     _apply(ctx, room, values)
     ctx.db.add(room)
+    audit.record(
+        ctx,
+        event_id=event.id,
+        action="room.create",
+        subject=("Room", room),
+        after=audit.snapshot(room, ROOM_FIELDS),
+    )
     ctx.commit()
     return room
 
 
 def update_room(ctx: Context, *, room_id: int, values: RoomValues) -> models.Room:
     room = visible_in_event(ctx, models.Room, room_id, "room")
+    before = audit.snapshot(room, ROOM_FIELDS)
     _apply(ctx, room, values)
+    audit.record(
+        ctx,
+        event_id=room.event_id,
+        action="room.update",
+        subject=("Room", room),
+        before=before,
+        after=audit.snapshot(room, ROOM_FIELDS),
+    )
     ctx.commit()
     return room
 
@@ -80,6 +100,13 @@ def delete_room(ctx: Context, *, room_id: int) -> bool:
             raise ConflictError(
                 f"The room “{room.name}” still has {count} {what}; it cannot be deleted."
             )
+    audit.record(
+        ctx,
+        event_id=room.event_id,
+        action="room.delete",
+        subject=("Room", room),
+        before=audit.snapshot(room, ROOM_FIELDS),
+    )
     ctx.db.delete(room)
     ctx.commit()
     return True

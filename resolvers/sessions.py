@@ -15,7 +15,7 @@ from sqlmodel import col, select
 import models
 from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
-from resolvers import news
+from resolvers import audit, news
 from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
 from resolvers.moments import aware, local
 from resolvers.text import optional_text, required_text
@@ -24,6 +24,19 @@ from resolvers.visibility import visible_event, visible_in_event
 if TYPE_CHECKING:
     from app.context import Context
 
+SESSION_FIELDS = (
+    "room_id",
+    "title",
+    "description",
+    "speaker_name",
+    "kind",
+    "is_paid",
+    "price",
+    "starts_at",
+    "ends_at",
+    "youtube_live_url",
+)
+ACCESS_FIELDS = ("session_id", "member_id", "payment_status", "amount_paid")
 YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"})
 MAX_PRICE = Decimal("99999999.99")
 
@@ -143,6 +156,13 @@ def create_session(ctx: Context, *, event_id: int, values: SessionValues) -> mod
     )
     _apply(ctx, session, values)
     ctx.db.add(session)
+    audit.record(
+        ctx,
+        event_id=event_id,
+        action="session.create",
+        subject=("Session", session),
+        after=audit.snapshot(session, SESSION_FIELDS),
+    )
     news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return session
@@ -153,7 +173,16 @@ def update_session(ctx: Context, *, session_id: int, values: SessionValues) -> m
     stays_paid = values.kind == SessionKind.ATELIER and bool(values.is_paid)
     if session.requires_payment and not stays_paid:
         _refuse_if_paid_accesses(ctx, session, "made free")
+    before = audit.snapshot(session, SESSION_FIELDS)
     _apply(ctx, session, values)
+    audit.record(
+        ctx,
+        event_id=session.event_id,
+        action="session.update",
+        subject=("Session", session),
+        before=before,
+        after=audit.snapshot(session, SESSION_FIELDS),
+    )
     news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
     return session
@@ -170,6 +199,14 @@ def set_session_status(
             f"The session is {current.value}; its status only moves forward "
             "(PAS_ENCORE → EN_COURS → TERMINE)."
         )
+    audit.record(
+        ctx,
+        event_id=session.event_id,
+        action="session.status",
+        subject=("Session", session),
+        before={"status": current.value},
+        after={"status": status.value},
+    )
     session.status = status
     news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
@@ -202,6 +239,13 @@ def delete_session(ctx: Context, *, session_id: int) -> bool:
             f"“{session.title}” has {scans} recorded scan(s); the scan log is kept, so it cannot be deleted."
         )
     _refuse_if_paid_accesses(ctx, session, "deleted")
+    audit.record(
+        ctx,
+        event_id=session.event_id,
+        action="session.delete",
+        subject=("Session", session),
+        before=audit.snapshot(session, SESSION_FIELDS),
+    )
     ctx.db.delete(session)
     news.publish(ctx.db, "room", session.room_id)
     ctx.commit()
@@ -241,16 +285,28 @@ def set_session_access(
             models.SessionAccess.member_id == member.id,
         )
     ).first()
+    before: dict[str, object] | None = None
     if access is None:
         access = models.SessionAccess(
             session_id=session.id, member_id=member.id, payment_status=payment_status
         )
         ctx.db.add(access)
+    else:
+        before = audit.snapshot(access, ACCESS_FIELDS)
     access.payment_status = payment_status
     access.amount_paid = amount.quantize(Decimal("0.01"))
     access.paid_at = ctx.now if payment_status == PaymentStatus.PAID else None
     access.marked_by_id = ctx.require_viewer().user_id
     access.updated_at = ctx.now
+    audit.record(
+        ctx,
+        event_id=session.event_id,
+        action="access.mark",
+        # The access row: its first entry (its creation) names its session and member.
+        subject=("SessionAccess", access),
+        before=before,
+        after=audit.snapshot(access, ACCESS_FIELDS),
+    )
     news.publish(ctx.db, "member", member.id)
     ctx.commit()
     return access

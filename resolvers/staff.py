@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 import models
 from models import Role
-from resolvers import news
+from resolvers import audit, news
 from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.moments import aware, local
 from resolvers.visibility import visible_in_event
@@ -94,6 +94,9 @@ def _refuse_overlap(
         )
 
 
+SLOT_FIELDS = ("member_id", "room_id", "starts_at", "ends_at", "cancelled")
+
+
 def _new_slot(
     ctx: Context, member: models.Member, room: models.Room, starts_at: datetime, ends_at: datetime
 ) -> models.RoomAssignment:
@@ -123,6 +126,13 @@ def assign_staff(
     _refuse_overlap(ctx, member, starts_at, ends_at)
     slot = _new_slot(ctx, member, room, starts_at, ends_at)
     ctx.db.add(slot)
+    audit.record(
+        ctx,
+        event_id=member.event_id,
+        action="staff.assign",
+        subject=("RoomAssignment", slot),
+        after=audit.snapshot(slot, SLOT_FIELDS),
+    )
     ctx.commit()
     return slot
 
@@ -160,10 +170,21 @@ def reassign_staff(
         .execution_options(populate_existing=True)
     ).first()
     _refuse_overlap(ctx, member, at, until, ignore=running.id if running else None)
+    before = None
     if running is not None:
+        before = audit.snapshot(running, SLOT_FIELDS)
         _end(ctx, running, at)
     slot = _new_slot(ctx, member, room, at, until)
     ctx.db.add(slot)
+    # before: the slot that ran (as it was); after: the one that replaces it.
+    audit.record(
+        ctx,
+        event_id=member.event_id,
+        action="staff.reassign",
+        subject=("RoomAssignment", slot),
+        before=before,
+        after=audit.snapshot(slot, SLOT_FIELDS),
+    )
     news.publish(ctx.db, "member", member.id)
     ctx.commit()
     return slot
@@ -176,7 +197,16 @@ def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment
     ctx.db.refresh(slot)
     if slot.cancelled or slot.ends_at <= ctx.now:
         return slot
+    before = audit.snapshot(slot, SLOT_FIELDS)
     _end(ctx, slot, ctx.now)
+    audit.record(
+        ctx,
+        event_id=slot.event_id,
+        action="staff.end",
+        subject=("RoomAssignment", slot),
+        before=before,
+        after=audit.snapshot(slot, SLOT_FIELDS),
+    )
     news.publish(ctx.db, "member", slot.member_id)
     ctx.commit()
     return slot

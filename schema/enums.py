@@ -14,6 +14,10 @@ PaymentStatus = strawberry.enum(models.PaymentStatus)
 ScanStatus = strawberry.enum(models.ScanStatus)
 DenyReason = strawberry.enum(models.DenyReason, description="Why a badge was refused at a door.")
 EventFileKind = strawberry.enum(models.EventFileKind)
+QuestionModeration = strawberry.enum(
+    models.QuestionModeration,
+    description="What a moderator does to a question: HIDE it from participants (UNHIDE to show it again), PIN it first in lists (UNPIN to stop).",
+)
 
 __all__ = [
     "AnnonceTarget",
@@ -21,6 +25,7 @@ __all__ = [
     "DenyReason",
     "EventFileKind",
     "PaymentStatus",
+    "QuestionModeration",
     "Role",
     "ScanStatus",
     "SessionKind",

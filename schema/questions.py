@@ -1,4 +1,4 @@
-"""Questions asked during a session: asking, answering, upvoting, and the list."""
+"""Questions asked during a session: asking, answering, moderating, upvoting, and the list."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from app.context import Context, Info
 from permissions import Allow, Condition, Role, allowed, permits, subjects
 from permissions.policy import Subject
 from resolvers import lookup, questions
-from resolvers.errors import ForbiddenError
+from resolvers.errors import ForbiddenError, NotFoundError
 from resolvers.ids import decode, encode
+from schema.enums import QuestionModeration
 from schema.node import Node, PageInfo
 from schema.types import ADMIN, EVENT_STAFF, ORGANIZER, Member, Session, User
 
@@ -28,6 +29,13 @@ class Question(Node):
     answer: str | None
     answered_at: datetime | None
     upvotes: int
+    is_hidden: bool = strawberry.field(
+        description="Hidden by a moderator: then only moderators (ADMIN, ORGANIZER, the room's gestionnaire) see it at all."
+    )
+    is_pinned: bool = strawberry.field(description="Pinned by a moderator: listed first.")
+    is_anonymous: bool = strawberry.field(
+        description="Asked anonymously: `author` is shown to ADMIN and ORGANIZER only."
+    )
     model: strawberry.Private[models.Question]
     session_model: strawberry.Private[models.EventSession]
 
@@ -41,6 +49,9 @@ class Question(Node):
             answer=q.answer,
             answered_at=q.answered_at,
             upvotes=q.upvotes,
+            is_hidden=q.is_hidden,
+            is_pinned=q.is_pinned,
+            is_anonymous=q.is_anonymous,
             model=q,
             session_model=session,
         )
@@ -63,7 +74,8 @@ class Question(Node):
     @allowed(
         *EVENT_STAFF,
         MEMBER_AUTHOR,
-        description="Who asked: shown to staff and to the author only.",
+        subject=lambda _ctx, q, _kwargs: subjects.question_author_subject(q.model, q.session_model),
+        description="Who asked: shown to staff and to the author only; for an anonymous question, to ADMIN and ORGANIZER only.",
     )
     def author(self, info: Info) -> Member | None:
         member = info.context.loaders.member_by_id.load(self.model.author_id)
@@ -93,6 +105,8 @@ def question_node(ctx: Context, pk: int) -> Question:
         raise ForbiddenError(
             "Only staff and members with access to the session read its questions."
         )
+    if q.is_hidden and not subjects.sees_hidden_questions(ctx, session):
+        raise NotFoundError(f"No question has the id {pk}.")
     return Question.from_model(q, session)
 
 
@@ -103,7 +117,7 @@ class QuestionEdge:
 
 
 @strawberry.type(
-    description="A page of questions: unanswered first, then most upvoted, then oldest."
+    description="A page of questions: pinned first, then unanswered, then most upvoted, then oldest. Hidden questions are left out, except for moderators."
 )
 class QuestionConnection:
     """Each part is read when asked for, batched across the sessions of the answer: a
@@ -130,9 +144,10 @@ class QuestionConnection:
         if not self._page:
             session_id = self.session_model.id
             assert session_id is not None
+            hidden = subjects.sees_hidden_questions(info.context, self.session_model)
             if self.after is None:
                 loader = info.context.loaders.first_questions_by_session_id(
-                    self.answered, self.first
+                    self.answered, hidden, self.first
                 )
                 self._page.append(loader.load(session_id))
             else:
@@ -140,6 +155,7 @@ class QuestionConnection:
                     info.context,
                     self.session_model,
                     answered=self.answered,
+                    include_hidden=hidden,
                     first=self.first,
                     after=self.after,
                 )
@@ -167,7 +183,8 @@ class QuestionConnection:
     @strawberry.field
     def total_count(self, info: Info) -> int:
         assert self.session_model.id is not None
-        loader = info.context.loaders.question_count_by_session_id(self.answered)
+        hidden = subjects.sees_hidden_questions(info.context, self.session_model)
+        loader = info.context.loaders.question_count_by_session_id(self.answered, hidden)
         return loader.load(self.session_model.id)
 
 
@@ -176,11 +193,20 @@ class QuestionMutation:
     @allowed(
         MEMBER_WITH_ACCESS,
         subject=subjects.SESSION_ID_ARG,
-        description="Ask a question in a session the viewer may attend (at most 1000 characters; not once the session is TERMINE).",
+        description="Ask a question in a session the viewer may attend (at most 1000 characters; not once the session is TERMINE). With `anonymous`, only ADMIN and ORGANIZER see who asked.",
     )
-    def ask_question(self, info: Info, session_id: strawberry.ID, text: str) -> Question:
+    def ask_question(
+        self,
+        info: Info,
+        session_id: strawberry.ID,
+        text: str,
+        anonymous: bool | None = False,
+    ) -> Question:
         q = questions.ask_question(
-            info.context, session_id=decode("Session", session_id), text=text
+            info.context,
+            session_id=decode("Session", session_id),
+            text=text,
+            anonymous=bool(anonymous),
         )
         return Question.load(info, q)
 
@@ -194,6 +220,21 @@ class QuestionMutation:
     def answer_question(self, info: Info, question_id: strawberry.ID, answer: str) -> Question:
         q = questions.answer_question(
             info.context, question_id=decode("Question", question_id), answer=answer
+        )
+        return Question.load(info, q)
+
+    @allowed(
+        ADMIN,
+        ORGANIZER,
+        GESTIONNAIRE_HERE,
+        subject=subjects.QUESTION_ID_ARG,
+        description="Hide a question from participants or show it again, pin it first or unpin it; written to the audit log. Doing what is already done changes nothing.",
+    )
+    def moderate_question(
+        self, info: Info, id: strawberry.ID, action: QuestionModeration
+    ) -> Question | None:
+        q = questions.moderate_question(
+            info.context, question_id=decode("Question", id), action=action
         )
         return Question.load(info, q)
 

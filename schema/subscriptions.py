@@ -24,7 +24,7 @@ from app.context import Context, Info
 from app.live import Feed
 from permissions import Allow, Condition, Role, allowed
 from permissions.fields import RECHECK
-from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG
+from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG, sees_hidden_questions
 from resolvers import live, news
 from resolvers.ids import decode
 from schema.questions import Question
@@ -261,7 +261,7 @@ class Subscription:
         Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS),
         subject=SESSION_ID_ARG,
         subscription=True,
-        description="Pushed when a question is asked, answered or upvoted in this session.",
+        description="Pushed when a question is asked, answered, upvoted or moderated in this session (hidden ones only to moderators).",
     )
     async def question_updates(
         self, info: Info, session_id: strawberry.ID
@@ -288,8 +288,11 @@ class Subscription:
             if session is None:
                 return []  # deleted: the check before the push says so
             changed = []
+            hidden_too = sees_hidden_questions(ctx, session)
             for q in live.questions_changed_since(ctx, session_id=pk, since=since):
-                state = (q.answer, q.answered_at, q.upvotes)
+                if q.is_hidden and not hidden_too:
+                    continue
+                state = (q.answer, q.answered_at, q.upvotes, q.is_hidden, q.is_pinned)
                 if q.id is not None and pushed.get(q.id) != state:
                     pushed[q.id] = state
                     changed.append(q)

@@ -12,6 +12,7 @@ import models
 from app.context import Info
 from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
+from resolvers import audit as audit_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
 from resolvers import staff as staff_resolvers
@@ -22,6 +23,7 @@ from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatu
 from schema.node import Node, PageInfo
 
 if TYPE_CHECKING:
+    from schema.audit import AuditEntryConnection
     from schema.questions import QuestionConnection
     from schema.staff import RoomAssignment
     from schema.stats import EventStats, ExposantStats, RoomStats
@@ -250,6 +252,25 @@ class Event(Node):
             info.context, self.model, at=at, all_slots=bool(all)
         )
         return [RoomAssignment.from_model(a) for a in rows]
+
+    @allowed(
+        ADMIN,
+        ORGANIZER,
+        description="Privileged changes in this event, newest first; `action` keeps one kind (for example session.update).",
+    )
+    def audit_log(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        action: str | None = None,
+    ) -> Annotated[AuditEntryConnection, strawberry.lazy("schema.audit")] | None:
+        from schema.audit import AuditEntryConnection
+
+        page = audit_resolvers.list_entries(
+            info.context, self.model, action=action, first=first, after=after
+        )
+        return AuditEntryConnection.from_page(page)
 
     @strawberry.field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
     def ical_url(self) -> str:

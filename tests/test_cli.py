@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,9 @@ from sqlmodel import select
 
 import models
 from app.settings import SettingsError, load_settings
+from models import Role
 from schema import schema
+from tests.factories import PASSWORD, gid
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,3 +237,201 @@ def test_hostile_client_settings_read_from_the_environment(tmp_path):
     assert given.login_limit_per_account == "3 per minute"
     with pytest.raises(SettingsError, match="AGORA_LOGIN_LIMIT_PER_ADDRESS must read like"):
         load_settings({"AGORA_DATA_DIR": str(tmp_path), "AGORA_LOGIN_LIMIT_PER_ADDRESS": "lots"})
+
+
+LOGIN = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { refreshToken } }"
+
+
+def _log_in(gql, user: models.User, times: int = 1) -> list[str]:
+    return [
+        gql.ok(LOGIN, {"email": user.email, "password": PASSWORD})["login"]["refreshToken"]
+        for _ in range(times)
+    ]
+
+
+def _counts(db, *models_: type) -> list[int]:
+    db.expire_all()
+    return [len(db.exec(select(m)).all()) for m in models_]
+
+
+def _retention_world(factory, gql):
+    """An event that ended 40 days ago with data of every kind, one that ended 5 days ago, and
+    one still running; users linked to the old event only, to it and a running one, an admin."""
+    now = factory.now
+    old = factory.event(
+        starts_at=now - timedelta(days=42),
+        ends_at=now - timedelta(days=40),
+        president=factory.user(),
+    )
+    recent = factory.event(starts_at=now - timedelta(days=7), ends_at=now - timedelta(days=5))
+    running = factory.event()
+    room = factory.room(old)
+    controller = factory.member(old, Role.CONTROLLEUR_DES_BADGES)
+    gone = factory.member(old, Role.PARTICIPANT)
+    exposant = factory.member(old, Role.EXPOSANT)
+    for _ in range(3):
+        factory.scan(room, gone, controller=controller, scanned_at=now - timedelta(days=41))
+    factory.visit(exposant, gone)
+    factory.visit(exposant, controller)
+    for action in ("room.update", "badge.revoke"):
+        factory.db.add(models.AuditEntry(event_id=old.id, action=action, subject_id="x"))
+    # An earlier run's record stays: it says what was removed.
+    factory.db.add(
+        models.AuditEntry(event_id=old.id, action="retention.run", after={"scan_log": 9})
+    )
+    factory.db.commit()
+    recent_room = factory.room(recent)
+    recent_controller = factory.member(recent, Role.CONTROLLEUR_DES_BADGES)
+    factory.scan(recent_room, None, controller=recent_controller)
+    factory.visit(factory.member(recent, Role.EXPOSANT), recent_controller)
+    staying = factory.member(running, Role.PARTICIPANT)
+    factory.member(old, Role.PARTICIPANT, user=factory.db.get(models.User, staying.user_id))
+    admin = factory.user(admin=True)
+    factory.member(old, Role.EXPOSANT, user=admin)
+    gone_user = factory.db.get(models.User, gone.user_id)
+    tokens = {
+        "gone": _log_in(gql, gone_user, times=2),
+        "staying": _log_in(gql, factory.db.get(models.User, staying.user_id)),
+        "admin": _log_in(gql, admin),
+    }
+    factory.db.commit()
+    return old, recent, tokens
+
+
+AUDIT_LOG = """query($id: ID!) { event(id: $id) {
+  auditLog(action: "retention.run") { totalCount edges { node { action actor { id } subjectId after } } }
+} }"""
+REFRESH = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }"
+
+
+def test_retention_counts_what_it_would_delete_and_deletes_nothing(settings, factory, gql, db):
+    # given
+    old, _recent, _tokens = _retention_world(factory, gql)
+    kinds = (models.RoomAccess, models.Visit, models.RefreshToken, models.AuditEntry)
+    before = _counts(db, *kinds)
+    db.commit()
+    # when
+    result = _agora(settings, "retention", "--older-than-days", "30")
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "of 1 event(s) that ended more than 30 day(s) ago" in result.stdout
+    assert "Would delete" in result.stdout
+    assert "  scan log: 3\n" in result.stdout
+    assert "  stand visits: 2\n" in result.stdout
+    assert "  refresh tokens: 2\n" in result.stdout
+    assert "  audit entries: 2\n" in result.stdout
+    assert "--execute" in result.stdout
+    assert _counts(db, *kinds) == before
+
+
+def test_retention_execute_deletes_only_old_events_rows_and_audits_it(settings, factory, gql, db):
+    # given
+    old, recent, tokens = _retention_world(factory, gql)
+    db.commit()
+    # when
+    result = _agora(settings, "retention", "--older-than-days", "30", "--execute")
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "Deleted, of 1 event(s)" in result.stdout
+    for line in ("scan log: 3", "stand visits: 2", "refresh tokens: 2", "audit entries: 2"):
+        assert f"  {line}\n" in result.stdout
+    assert "Deleting" in result.stderr  # the progress bar
+    db.expire_all()
+    assert (
+        db.exec(select(models.RoomAccess).where(models.RoomAccess.event_id == old.id)).all() == []
+    )
+    assert db.exec(select(models.Visit).where(models.Visit.event_id == old.id)).all() == []
+    assert (
+        len(db.exec(select(models.RoomAccess).where(models.RoomAccess.event_id == recent.id)).all())
+        == 1
+    )
+    assert len(db.exec(select(models.Visit).where(models.Visit.event_id == recent.id)).all()) == 1
+    entries = db.exec(
+        select(models.AuditEntry)
+        .where(models.AuditEntry.event_id == old.id)
+        .order_by(models.AuditEntry.id)
+    ).all()
+    assert [e.action for e in entries] == ["retention.run", "retention.run"]
+    assert entries[0].after == {"scan_log": 9}
+    run = entries[1]
+    assert run.actor_id is None
+    assert run.after == {"scan_log": 3, "stand_visits": 2, "refresh_tokens": 2, "audit_entries": 2}
+    assert (
+        db.exec(select(models.AuditEntry).where(models.AuditEntry.event_id == recent.id)).all()
+        == []
+    )
+    # Its president reads the run in the event's audit log.
+    president = db.get(models.User, old.president_id)
+    log = gql.ok(AUDIT_LOG, {"id": gid("Event", old)}, token=factory.token(president))["event"][
+        "auditLog"
+    ]
+    assert log["totalCount"] == 2
+    assert log["edges"][0]["node"] == {
+        "action": "retention.run",
+        "actor": None,
+        "subjectId": gid("Event", old),
+        "after": run.after,
+    }
+    # The old event's only member is logged out; people still taking part, and admins, are not.
+    for token in tokens["gone"]:
+        assert gql(REFRESH, {"t": token})["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    for token in tokens["staying"] + tokens["admin"]:
+        assert gql.ok(REFRESH, {"t": token})["refreshToken"]["refreshToken"]
+
+
+def test_retention_run_again_finds_nothing_and_writes_no_entry(settings, factory, gql, db):
+    # given
+    old, _recent, _tokens = _retention_world(factory, gql)
+    db.commit()
+    assert _agora(settings, "retention", "--older-than-days", "30", "--execute").returncode == 0
+    # when
+    again = _agora(settings, "retention", "--older-than-days", "30", "--execute")
+    # then
+    assert again.returncode == 0, again.stderr
+    for line in ("scan log: 0", "stand visits: 0", "refresh tokens: 0", "audit entries: 0"):
+        assert f"  {line}\n" in again.stdout
+    db.expire_all()
+    runs = db.exec(
+        select(models.AuditEntry).where(
+            models.AuditEntry.event_id == old.id, models.AuditEntry.action == "retention.run"
+        )
+    ).all()
+    assert len(runs) == 2  # the earlier record and the first run's, not a third
+
+
+def test_retention_never_touches_running_or_recently_ended_events(settings, factory, gql, db):
+    # given: with 0 days, the event that ended 5 days ago counts, the running one never does
+    _retention_world(factory, gql)
+    db.commit()
+    # when
+    result = _agora(settings, "retention", "--older-than-days", "0")
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "of 2 event(s) that ended more than 0 day(s) ago" in result.stdout
+    assert "  scan log: 4\n" in result.stdout
+    assert "  stand visits: 3\n" in result.stdout
+
+
+@pytest.mark.parametrize(("days", "message"), [("-1", "0 or more"), ("soon", "whole number")])
+def test_retention_refuses_a_bad_number_of_days(settings, db, days, message):
+    result = _agora(settings, "retention", "--older-than-days", days)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_retention_deletes_more_rows_than_one_batch(settings, factory, db):
+    # given: 2,500 scans, more than two batches of 1,000
+    now = factory.now
+    old = factory.event(starts_at=now - timedelta(days=12), ends_at=now - timedelta(days=11))
+    room = factory.room(old)
+    controller = factory.member(old, Role.CONTROLLEUR_DES_BADGES)
+    people = factory.people(old, Role.PARTICIPANT, 2500)
+    factory.scans(room, people, controller=controller, start=now - timedelta(days=11, hours=20))
+    db.commit()
+    # when
+    result = _agora(settings, "retention", "--older-than-days", "10", "--execute")
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "  scan log: 2500\n" in result.stdout
+    assert _counts(db, models.RoomAccess) == [0]
+    assert "2500/2500" in result.stderr  # the progress bar went all the way

@@ -196,6 +196,7 @@ PROBES: dict[str, Probe] = {
         PARTICIPANT_DATA,
     ),
     "Event.members": node_probe("members { totalCount }", "Event", lambda w: w.event, EVENT),
+    "Event.auditLog": node_probe("auditLog { totalCount }", "Event", lambda w: w.event, EVENT),
     "Session.youtubeLiveUrl": node_probe("youtubeLiveUrl", "Session", lambda w: w.atelier, ATELIER),
     "Member.email": node_probe(
         "email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
@@ -255,6 +256,11 @@ PROBES: dict[str, Probe] = {
     ),
     "Mutation.answerQuestion": operation_probe(
         '($q: ID!) { answerQuestion(questionId: $q, answer: "Vingt euros.") { id } }',
+        lambda w: {"q": gid("Question", w.question)},
+        ATELIER,
+    ),
+    "Mutation.moderateQuestion": operation_probe(
+        "($q: ID!) { moderateQuestion(id: $q, action: PIN) { id } }",
         lambda w: {"q": gid("Question", w.question)},
         ATELIER,
     ),

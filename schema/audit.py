@@ -1,0 +1,87 @@
+"""The audit log of an event, as organizers read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+import models
+from app.context import Info
+from resolvers.ids import encode
+from resolvers.pagination import Page
+from schema.node import PageInfo
+from schema.types import User
+
+
+@strawberry.type(
+    description="One privileged change in an event: who made it, when, and the fields it changed."
+)
+class AuditEntry:
+    id: strawberry.ID
+    at: datetime
+    action: str = strawberry.field(
+        description="What was done, as `domain.verb` (session.update, staff.reassign, badge.revoke, ...; listed in docs/organizers.md)."
+    )
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the object changed (null when the change is of the whole event's data, as a retention run)."
+    )
+    before: JSON | None = strawberry.field(
+        description="The changed fields as they were (null for a creation)."
+    )
+    after: JSON | None = strawberry.field(
+        description="The changed fields as they became (null for a deletion)."
+    )
+    model: strawberry.Private[models.AuditEntry]
+
+    @classmethod
+    def from_model(cls, e: models.AuditEntry) -> AuditEntry:
+        assert e.id is not None
+        return cls(
+            id=strawberry.ID(encode("AuditEntry", e.id)),
+            at=e.at,
+            action=e.action,
+            subject_id=strawberry.ID(e.subject_id) if e.subject_id is not None else None,
+            before=e.before,
+            after=e.after,
+            model=e,
+        )
+
+    @strawberry.field(
+        description="Who made the change (null for the operators' retention command)."
+    )
+    def actor(self, info: Info) -> User | None:
+        if self.model.actor_id is None:
+            return None
+        user = info.context.loaders.user_by_id.load(self.model.actor_id)
+        return User.from_model(user, event_id=self.model.event_id) if user is not None else None
+
+
+@strawberry.type
+class AuditEntryEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type(description="A page of audit entries, newest first.")
+class AuditEntryConnection:
+    page_info: PageInfo
+    edges: list[AuditEntryEdge]
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[models.AuditEntry]) -> AuditEntryConnection:
+        return cls(
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            edges=[
+                AuditEntryEdge(cursor=c, node=AuditEntry.from_model(e))
+                for c, e in zip(page.cursors, page.items, strict=True)
+            ],
+            total_count=page.total_count,
+        )
