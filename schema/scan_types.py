@@ -101,6 +101,17 @@ class RoomAccess(Node):
         return Member.from_model(member)
 
 
+@strawberry.type(
+    description="A badge granted at two different rooms too close in time for one person: a shared or copied badge."
+)
+class BadgeAnomaly:
+    member: Member = strawberry.field(description="The member whose badge it is.")
+    first: RoomAccess = strawberry.field(description="The earlier of the two grants.")
+    second: RoomAccess = strawberry.field(
+        description="The grant at another room that followed it too soon."
+    )
+
+
 @strawberry.type
 class VisitEdge:
     cursor: str

@@ -12,6 +12,7 @@ import models
 from app.context import Info
 from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
+from resolvers import anomalies as anomaly_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
 from resolvers import staff as staff_resolvers
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 # Types of the staff and questions modules, which import this one.
 LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
+LazyBadgeAnomaly = Annotated["BadgeAnomaly", strawberry.lazy("schema.scan_types")]
 LazyQuestionConnection = Annotated["QuestionConnection", strawberry.lazy("schema.questions")]
 
 ADMIN = Allow(Role.ADMIN)
@@ -250,6 +252,31 @@ class Event(Node):
             info.context, self.model, at=at, all_slots=bool(all)
         )
         return [RoomAssignment.from_model(a) for a in rows]
+
+    @allowed(
+        *EVENT_STAFF,
+        description=(
+            "Badges granted at two different rooms less than `withinMinutes` apart (1 to 1440, "
+            "default 5, also when null), consecutive grants of one member compared by when the device saw the "
+            "badge (offline scans synced later included); newest second grant first, at most 500."
+        ),
+    )
+    def badge_anomalies(
+        self, info: Info, within_minutes: int | None = 5
+    ) -> list[LazyBadgeAnomaly] | None:
+        from schema.scan_types import BadgeAnomaly, RoomAccess
+
+        rows = anomaly_resolvers.list_badge_anomalies(
+            info.context, self.model, within_minutes=5 if within_minutes is None else within_minutes
+        )
+        return [
+            BadgeAnomaly(
+                member=Member.from_model(a.member),
+                first=RoomAccess.from_model(a.first),
+                second=RoomAccess.from_model(a.second),
+            )
+            for a in rows
+        ]
 
     @strawberry.field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
     def ical_url(self) -> str:

@@ -196,6 +196,9 @@ PROBES: dict[str, Probe] = {
         PARTICIPANT_DATA,
     ),
     "Event.members": node_probe("members { totalCount }", "Event", lambda w: w.event, EVENT),
+    "Event.badgeAnomalies": node_probe(
+        "badgeAnomalies { member { id } }", "Event", lambda w: w.event, EVENT
+    ),
     "Session.youtubeLiveUrl": node_probe("youtubeLiveUrl", "Session", lambda w: w.atelier, ATELIER),
     "Member.email": node_probe(
         "email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
