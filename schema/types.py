@@ -24,10 +24,11 @@ from schema.node import Node, PageInfo
 
 if TYPE_CHECKING:
     from schema.questions import QuestionConnection
+    from schema.scan_types import BadgeAnomaly
     from schema.staff import RoomAssignment
     from schema.stats import EventStats, ExposantStats, RoomStats
 
-# Types of the staff and questions modules, which import this one.
+# Types of the staff, questions and scan modules, which import this one.
 LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
 LazyBadgeAnomaly = Annotated["BadgeAnomaly", strawberry.lazy("schema.scan_types")]
 LazyQuestionConnection = Annotated["QuestionConnection", strawberry.lazy("schema.questions")]
