@@ -24,7 +24,7 @@ from models.session import EventSession, SessionAccess
 from models.staff import RoomAssignment
 from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User
-from models.visit import Visit
+from models.visit import Visit, VisitTag
 
 __all__ = [
     "EVENT_ROLES",
@@ -55,5 +55,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visit",
+    "VisitTag",
     "utcnow",
 ]

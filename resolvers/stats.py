@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, distinct, exists, func, literal
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exists, func, literal
 from sqlmodel import Session, col, select
 
 import models
@@ -182,7 +182,14 @@ def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]
     """Every visit with its participant, newest first, read in batches (for the CSV export)."""
     V, M, U = models.Visit, models.Member, models.User
     stmt = (
-        select(V.scanned_at, U.full_name, U.email, M.company, V.note)
+        select(
+            V.scanned_at,
+            U.full_name,
+            # A participant who does not share its contact stays a lead, without its email.
+            case((col(M.shares_contact), U.email), else_=""),
+            M.company,
+            V.note,
+        )
         .join(M, col(M.id) == V.participant_id)
         .join(U, col(U.id) == M.user_id)
         .where(*_visits_of(exposant))

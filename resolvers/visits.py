@@ -82,6 +82,18 @@ def scan_visitor(ctx: Context, *, event_id: int, code: str, note: str) -> models
     return visit
 
 
+def set_contact_sharing(ctx: Context, *, event_id: int, share: bool) -> models.Member:
+    """The participant says whether exposants who scan its badge may read its email."""
+    mine = ctx.require_viewer().member_in(event_id)
+    assert mine is not None, "the @allow rule admits only participants of the event"
+    member = ctx.db.get(models.Member, mine.id)
+    assert member is not None
+    member.shares_contact = share
+    ctx.db.add(member)
+    ctx.commit()
+    return member
+
+
 def update_visit_note(ctx: Context, *, visit_id: int, note: str) -> models.Visit:
     """Replace the note of one of the exposant's visits."""
     visit = visible_in_event(ctx, models.Visit, visit_id, "visit")

@@ -19,6 +19,7 @@ from schema.types import ADMIN, CONTROLLER_HERE, ORGANIZER, Member, Room, Sessio
 SCAN_RULES = (ADMIN, ORGANIZER, CONTROLLER_HERE)
 EXPOSANT = Allow(Role.EXPOSANT)
 EXPOSANT_SELF = Allow(Role.EXPOSANT, Condition.SELF)
+PARTICIPANT = Allow(Role.PARTICIPANT)
 
 
 def _room(info: Info, room_id: int) -> Room:
@@ -177,6 +178,18 @@ class ScanningMutation:
             info.context, event_id=decode("Event", event_id), code=code, note=note or ""
         )
         return Visit.from_model(visit)
+
+    @allowed(
+        PARTICIPANT,
+        subject=subjects.EVENT_ARG,
+        description="The participant (on its own membership of the event) says whether exposants who scan its badge may read its email; name and company stay visible, visits still count.",
+    )
+    def set_contact_sharing(self, info: Info, event_id: strawberry.ID, share: bool) -> Member:
+        return Member.from_model(
+            visits.set_contact_sharing(
+                info.context, event_id=decode("Event", event_id), share=share
+            )
+        )
 
     @allowed(
         EXPOSANT_SELF,

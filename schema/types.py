@@ -513,6 +513,9 @@ class Member(Node):
     )
     company: str
     checked_in_at: datetime | None
+    shares_contact: bool = strawberry.field(
+        description="Whether exposants who scanned this participant may read its email (true unless the participant said no with setContactSharing)."
+    )
     model: strawberry.Private[models.Member]
 
     @classmethod
@@ -523,6 +526,7 @@ class Member(Node):
             role=models.Role(m.role),
             company=m.company,
             checked_in_at=m.checked_in_at,
+            shares_contact=m.shares_contact,
             model=m,
         )
 

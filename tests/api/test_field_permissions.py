@@ -290,6 +290,11 @@ PROBES: dict[str, Probe] = {
         lambda w: {"e": gid("Event", w.event)},
         EVENT,
     ),
+    "Mutation.setContactSharing": Probe(
+        "mutation($e: ID!) { setContactSharing(eventId: $e, share: true) { id } }",
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
     "Mutation.updateVisitNote": Probe(
         'mutation($v: ID!) { updateVisitNote(visitId: $v, note: "n") { id } }',
         lambda w: {"v": gid("Visit", w.visit)},
