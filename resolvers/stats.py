@@ -46,6 +46,12 @@ class HourCount:
 
 
 @dataclass(frozen=True)
+class TagCount:
+    tag: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ExposantTotals:
     total: int
     today: int
@@ -151,6 +157,43 @@ def exposant_visits_by_hour(
     return _count_by_hour(ctx.db, models.Visit.scanned_at, _visits_of(exposant), event_zone(event))
 
 
+# Tags are bounded per visit, not per exposant: the list shows the most used ones.
+MAX_TAG_COUNTS = 100
+
+
+def exposant_visits_by_tag(ctx: Context, exposant: models.Member) -> list[TagCount]:
+    """Visits per tag, most used first (then by tag): one statement."""
+    V, T = models.Visit, models.VisitTag
+    n = func.count().label("n")
+    rows = ctx.db.execute(
+        select(T.tag, n)
+        .join(V, col(V.id) == T.visit_id)
+        .where(*_visits_of(exposant))
+        .group_by(T.tag)
+        .order_by(n.desc(), T.tag)
+        .limit(MAX_TAG_COUNTS)
+    ).all()
+    return [TagCount(tag=tag, count=count) for tag, count in rows]
+
+
+# Tags hold no control character (resolvers/visits.py), so this one separates them safely.
+TAG_SEPARATOR = "\x1f"
+
+
+def _joined_tags(db: Session) -> Any:
+    """A visit's tags in one column, TAG_SEPARATOR between them, in no set order."""
+    T = models.VisitTag
+    if db.get_bind().dialect.name == "postgresql":
+        joined = func.string_agg(T.tag, literal(TAG_SEPARATOR))
+    else:
+        joined = func.group_concat(T.tag, literal(TAG_SEPARATOR))
+    return select(joined).where(col(T.visit_id) == models.Visit.id).scalar_subquery().label("tags")
+
+
+def _tags_cell(joined: str | None) -> str:
+    return "; ".join(sorted(joined.split(TAG_SEPARATOR))) if joined else ""
+
+
 NEWEST_VISIT_FIRST = [
     SortKey(models.Visit.scanned_at, descending=True, is_datetime=True),
     SortKey(models.Visit.id, descending=True),
@@ -179,7 +222,8 @@ def list_visits(
 
 
 def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]]:
-    """Every visit with its participant, newest first, read in batches (for the CSV export)."""
+    """Every visit with its participant, rating and tags, newest first, read in batches (for
+    the CSV export)."""
     V, M, U = models.Visit, models.Member, models.User
     stmt = (
         select(
@@ -189,6 +233,8 @@ def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]
             case((col(M.shares_contact), U.email), else_=""),
             M.company,
             V.note,
+            V.rating,
+            _joined_tags(db),
         )
         .join(M, col(M.id) == V.participant_id)
         .join(U, col(U.id) == M.user_id)
@@ -196,7 +242,8 @@ def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]
         .order_by(col(V.scanned_at).desc(), col(V.id).desc())
         .execution_options(yield_per=CSV_BATCH)
     )
-    yield from db.execute(stmt)
+    for *cells, tags in db.execute(stmt):
+        yield (*cells, _tags_cell(tags))
 
 
 # --- Room scans --------------------------------------------------------------------------

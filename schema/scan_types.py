@@ -22,6 +22,9 @@ from schema.types import Member, Room, Session
 class Visit(Node):
     scanned_at: datetime
     note: str
+    rating: int | None = strawberry.field(
+        description="The exposant's grade of the lead, 1 (cold) to 5 (hot); null when not graded."
+    )
     model: strawberry.Private[models.Visit]
 
     @classmethod
@@ -31,8 +34,16 @@ class Visit(Node):
             id=strawberry.ID(encode("Visit", v.id)),
             scanned_at=v.scanned_at,
             note=v.note,
+            rating=v.rating,
             model=v,
         )
+
+    @strawberry.field(
+        description="The exposant's labels on the lead: trimmed, lowercase, each once, in alphabetical order."
+    )
+    def tags(self, info: Info) -> list[str]:
+        assert self.model.id is not None
+        return info.context.loaders.tags_by_visit_id.load(self.model.id)
 
     def subject(self) -> Subject:
         return subjects.visit_subject(self.model)

@@ -295,6 +295,11 @@ PROBES: dict[str, Probe] = {
         lambda w: {"e": gid("Event", w.event)},
         EVENT,
     ),
+    "Mutation.updateVisit": Probe(
+        "mutation($v: ID!) { updateVisit(id: $v, input: {rating: 3}) { id } }",
+        lambda w: {"v": gid("Visit", w.visit)},
+        Target(owner="exposant_scanner"),
+    ),
     "Mutation.updateVisitNote": Probe(
         'mutation($v: ID!) { updateVisitNote(visitId: $v, note: "n") { id } }',
         lambda w: {"v": gid("Visit", w.visit)},

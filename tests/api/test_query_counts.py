@@ -146,3 +146,44 @@ def test_badge_anomalies_are_found_in_one_statement_whatever_their_number(
         assert sum("lag(" in s.lower() for s in statements) == 1
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+LEADS = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
+  byTag { tag count }
+  visits(first: 100) { edges { node { rating tags participant { fullName email } } } }
+} } } }"""
+
+
+def _tagged_leads(factory, visits: int):
+    """An exposant whose `visits` visits each carry two of four tags."""
+    event = factory.event(president=factory.user())
+    exposant = factory.member(event, Role.EXPOSANT)
+    start = factory.now - timedelta(hours=1)
+    for i in range(visits):
+        visit = factory.visit(
+            exposant,
+            factory.member(event, Role.PARTICIPANT),
+            scanned_at=start + timedelta(seconds=i),
+        )
+        visit.rating = 1 + i % 5
+        factory.db.add_all(
+            models.VisitTag(visit_id=visit.id, tag=t) for t in (f"t{i % 4}", f"t{(i + 1) % 4}")
+        )
+    factory.db.commit()
+    return exposant, factory.token(factory.db.get(models.User, exposant.user_id))
+
+
+def test_leads_with_tags_and_counts_by_tag_cost_the_same_for_2_or_40_visits(
+    gql, factory, count_statements
+):
+    counts = []
+    for visits in (2, 40):
+        exposant, token = _tagged_leads(factory, visits)
+        with count_statements() as statements:
+            data = gql.ok(LEADS, {"id": gid("Member", exposant)}, token=token)
+        stats = data["node"]["exposantStats"]
+        assert len(stats["visits"]["edges"]) == visits
+        assert all(len(e["node"]["tags"]) == 2 for e in stats["visits"]["edges"])
+        assert sum(t["count"] for t in stats["byTag"]) == 2 * visits
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
