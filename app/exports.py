@@ -36,7 +36,7 @@ from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-VISIT_HEADER = ["scanned_at", "full_name", "email", "company", "note"]
+VISIT_HEADER = ["scanned_at", "full_name", "email", "company", "note", "rating", "tags"]
 SCAN_HEADER = [
     "scanned_at",
     "client_scanned_at",

@@ -26,7 +26,7 @@ from models.session import EventSession, SessionAccess
 from models.staff import RoomAssignment
 from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User
-from models.visit import Visit
+from models.visit import Visit, VisitTag
 
 __all__ = [
     "EVENT_ROLES",
@@ -59,5 +59,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visit",
+    "VisitTag",
     "utcnow",
 ]

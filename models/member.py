@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from models.base import created_timestamp, enum_field, in_values, timestamp
@@ -25,6 +25,8 @@ class Member(SQLModel, table=True):
     role: Role = enum_field()
     company: str = Field(default="", sa_type=String(200))
     checked_in_at: datetime | None = timestamp(default=None)
+    # Whether exposants who scan this participant may read its email (the participant decides).
+    shares_contact: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = created_timestamp()
 
 

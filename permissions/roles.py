@@ -36,7 +36,7 @@ class Condition(enum.Enum):
     AUTHOR = strawberry.enum_value("AUTHOR", description="The viewer created the object.")
     SCANNED_BY_ME = strawberry.enum_value(
         "SCANNED_BY_ME",
-        description="The viewer is an exposant who has scanned this member's badge.",
+        description="The viewer is an exposant who has scanned this member's badge, and the member shares its contact with exposants (Member.sharesContact).",
     )
 
 
@@ -56,5 +56,5 @@ CONDITION_NAMES: dict[Condition, str] = {
     Condition.ASSIGNED_TO_ROOM: " assigned to this room now",
     Condition.HAS_SESSION_ACCESS: " with access to this session",
     Condition.AUTHOR: " who wrote it",
-    Condition.SCANNED_BY_ME: " who scanned this member",
+    Condition.SCANNED_BY_ME: " who scanned this member (if it shares its contact)",
 }

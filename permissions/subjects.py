@@ -133,6 +133,7 @@ MEMBER_ARG = by_id("Member", models.Member, arg("member_id"), member_subject)
 
 
 VISIT_ARG = by_id("Visit", models.Visit, arg("visit_id"), visit_subject)
+VISIT_ID_ARG = by_id("Visit", models.Visit, arg("id"), visit_subject)
 
 
 def _scan_input_room(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:

@@ -165,10 +165,16 @@ class Viewer:
 
 def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bool]]:
     def fetch(db: Session, member_ids: list[int]) -> dict[int, bool]:
-        V = models.Visit
+        V, M = models.Visit, models.Member
+        # A participant who stopped sharing its contact is no longer "scanned" for its email.
         stmt = (
             select(V.participant_id)
-            .where(V.exposant_id == exposant_id, among(col(V.participant_id), member_ids))
+            .join(M, col(M.id) == V.participant_id)
+            .where(
+                V.exposant_id == exposant_id,
+                among(col(V.participant_id), member_ids),
+                col(M.shares_contact),
+            )
             .distinct()
         )
         return dict.fromkeys(db.exec(stmt), True)

@@ -92,6 +92,17 @@ def _grouped(
     return fetch
 
 
+def _visit_tags(db: Session, visit_ids: list[int]) -> dict[int, list[str]]:
+    T = models.VisitTag
+    rows = db.exec(
+        select(T.visit_id, T.tag).where(among(col(T.visit_id), visit_ids)).order_by(T.tag)
+    )
+    found: dict[int, list[str]] = defaultdict(list)
+    for visit_id, tag in rows:
+        found[visit_id].append(tag)
+    return found
+
+
 def _latest_badges(db: Session, member_ids: list[int]) -> dict[int, models.Badge]:
     latest = (
         select(func.max(models.Badge.id))
@@ -259,6 +270,9 @@ class Loaders:
         )
         self.badge_by_member_id: BatchLoader[int, models.Badge | None] = BatchLoader(
             db, _latest_badges, _none, [(M, lambda m: m.id)]
+        )
+        self.tags_by_visit_id: BatchLoader[int, list[str]] = BatchLoader(
+            db, _visit_tags, list, [(models.Visit, lambda v: v.id)]
         )
         # Stats hanging off lists (Event.sessions { attendance }, Event.rooms { occupancy }).
         self.attendance_by_session_id: BatchLoader[int, int] = BatchLoader(

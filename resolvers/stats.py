@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, distinct, exists, func, literal
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exists, func, literal
 from sqlmodel import Session, col, select
 
 import models
@@ -42,6 +42,12 @@ CSV_BATCH = 1000
 @dataclass(frozen=True)
 class HourCount:
     hour: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class TagCount:
+    tag: str
     count: int
 
 
@@ -151,6 +157,43 @@ def exposant_visits_by_hour(
     return _count_by_hour(ctx.db, models.Visit.scanned_at, _visits_of(exposant), event_zone(event))
 
 
+# Tags are bounded per visit, not per exposant: the list shows the most used ones.
+MAX_TAG_COUNTS = 100
+
+
+def exposant_visits_by_tag(ctx: Context, exposant: models.Member) -> list[TagCount]:
+    """Visits per tag, most used first (then by tag): one statement."""
+    V, T = models.Visit, models.VisitTag
+    n = func.count().label("n")
+    rows = ctx.db.execute(
+        select(T.tag, n)
+        .join(V, col(V.id) == T.visit_id)
+        .where(*_visits_of(exposant))
+        .group_by(T.tag)
+        .order_by(n.desc(), T.tag)
+        .limit(MAX_TAG_COUNTS)
+    ).all()
+    return [TagCount(tag=tag, count=count) for tag, count in rows]
+
+
+# Tags hold no control character (resolvers/visits.py), so this one separates them safely.
+TAG_SEPARATOR = "\x1f"
+
+
+def _joined_tags(db: Session) -> Any:
+    """A visit's tags in one column, TAG_SEPARATOR between them, in no set order."""
+    T = models.VisitTag
+    if db.get_bind().dialect.name == "postgresql":
+        joined = func.string_agg(T.tag, literal(TAG_SEPARATOR))
+    else:
+        joined = func.group_concat(T.tag, literal(TAG_SEPARATOR))
+    return select(joined).where(col(T.visit_id) == models.Visit.id).scalar_subquery().label("tags")
+
+
+def _tags_cell(joined: str | None) -> str:
+    return "; ".join(sorted(joined.split(TAG_SEPARATOR))) if joined else ""
+
+
 NEWEST_VISIT_FIRST = [
     SortKey(models.Visit.scanned_at, descending=True, is_datetime=True),
     SortKey(models.Visit.id, descending=True),
@@ -179,17 +222,28 @@ def list_visits(
 
 
 def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]]:
-    """Every visit with its participant, newest first, read in batches (for the CSV export)."""
+    """Every visit with its participant, rating and tags, newest first, read in batches (for
+    the CSV export)."""
     V, M, U = models.Visit, models.Member, models.User
     stmt = (
-        select(V.scanned_at, U.full_name, U.email, M.company, V.note)
+        select(
+            V.scanned_at,
+            U.full_name,
+            # A participant who does not share its contact stays a lead, without its email.
+            case((col(M.shares_contact), U.email), else_=""),
+            M.company,
+            V.note,
+            V.rating,
+            _joined_tags(db),
+        )
         .join(M, col(M.id) == V.participant_id)
         .join(U, col(U.id) == M.user_id)
         .where(*_visits_of(exposant))
         .order_by(col(V.scanned_at).desc(), col(V.id).desc())
         .execution_options(yield_per=CSV_BATCH)
     )
-    yield from db.execute(stmt)
+    for *cells, tags in db.execute(stmt):
+        yield (*cells, _tags_cell(tags))
 
 
 # --- Room scans --------------------------------------------------------------------------

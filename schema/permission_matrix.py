@@ -24,7 +24,7 @@ CONDITION_WORDS = {
     Condition.ASSIGNED_TO_ROOM: "assigned room, now",
     Condition.HAS_SESSION_ACCESS: "with session access",
     Condition.AUTHOR: "author",
-    Condition.SCANNED_BY_ME: "after scanning them",
+    Condition.SCANNED_BY_ME: "after scanning them, if they share their contact",
 }
 
 

@@ -22,6 +22,9 @@ from schema.types import Member, Room, Session
 class Visit(Node):
     scanned_at: datetime
     note: str
+    rating: int | None = strawberry.field(
+        description="The exposant's grade of the lead, 1 (cold) to 5 (hot); null when not graded."
+    )
     model: strawberry.Private[models.Visit]
 
     @classmethod
@@ -31,8 +34,16 @@ class Visit(Node):
             id=strawberry.ID(encode("Visit", v.id)),
             scanned_at=v.scanned_at,
             note=v.note,
+            rating=v.rating,
             model=v,
         )
+
+    @strawberry.field(
+        description="The exposant's labels on the lead: trimmed, lowercase, each once, in alphabetical order."
+    )
+    def tags(self, info: Info) -> list[str]:
+        assert self.model.id is not None
+        return info.context.loaders.tags_by_visit_id.load(self.model.id)
 
     def subject(self) -> Subject:
         return subjects.visit_subject(self.model)
@@ -99,6 +110,17 @@ class RoomAccess(Node):
         member = info.context.loaders.member_by_id.load(self.model.controller_id)
         assert member is not None
         return Member.from_model(member)
+
+
+@strawberry.type(
+    description="A badge granted at two different rooms too close in time for one person: a shared or copied badge."
+)
+class BadgeAnomaly:
+    member: Member = strawberry.field(description="The member whose badge it is.")
+    first: RoomAccess = strawberry.field(description="The earlier of the two grants.")
+    second: RoomAccess = strawberry.field(
+        description="The grant at another room that followed it too soon."
+    )
 
 
 @strawberry.type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 import strawberry
 
@@ -19,6 +20,8 @@ from schema.types import ADMIN, CONTROLLER_HERE, ORGANIZER, Member, Room, Sessio
 SCAN_RULES = (ADMIN, ORGANIZER, CONTROLLER_HERE)
 EXPOSANT = Allow(Role.EXPOSANT)
 EXPOSANT_SELF = Allow(Role.EXPOSANT, Condition.SELF)
+PARTICIPANT = Allow(Role.PARTICIPANT)
+T = TypeVar("T")
 
 
 def _room(info: Info, room_id: int) -> Room:
@@ -127,6 +130,26 @@ class ScanInput:
         )
 
 
+@strawberry.input(
+    description="What an exposant says of a lead. A field left out keeps its value; null clears it."
+)
+class VisitInput:
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 2,000 characters; null empties it."
+    )
+    rating: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1 (cold) to 5 (hot); null removes the grade."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the tags: at most 10, each 1 to 40 characters once trimmed; stored lowercase, each once. Null removes them all.",
+    )
+
+
+def _given(value: T | None) -> T | None | visits.Keep:
+    return visits.UNCHANGED if value is strawberry.UNSET else value
+
+
 @strawberry.type
 class ScanningMutation:
     @allowed(
@@ -177,6 +200,36 @@ class ScanningMutation:
             info.context, event_id=decode("Event", event_id), code=code, note=note or ""
         )
         return Visit.from_model(visit)
+
+    @allowed(
+        PARTICIPANT,
+        subject=subjects.EVENT_ARG,
+        description="The participant (on its own membership of the event) says whether exposants who scan its badge may read its email; name and company stay visible, visits still count.",
+    )
+    def set_contact_sharing(
+        self, info: Info, event_id: strawberry.ID, share: bool
+    ) -> Member | None:
+        return Member.from_model(
+            visits.set_contact_sharing(
+                info.context, event_id=decode("Event", event_id), share=share
+            )
+        )
+
+    @allowed(
+        EXPOSANT_SELF,
+        subject=subjects.VISIT_ID_ARG,
+        description="Qualify one of the exposant's own visits: note, rating, tags (each optional).",
+    )
+    def update_visit(self, info: Info, id: strawberry.ID, input: VisitInput) -> Visit | None:
+        return Visit.from_model(
+            visits.update_visit(
+                info.context,
+                visit_id=decode("Visit", id),
+                note=_given(input.note),
+                rating=_given(input.rating),
+                tags=_given(input.tags),
+            )
+        )
 
     @allowed(
         EXPOSANT_SELF,

@@ -35,6 +35,12 @@ def _hours(rows: list[stats_resolvers.HourCount]) -> list[HourCount]:
     return [HourCount(hour=r.hour, count=r.count) for r in rows]
 
 
+@strawberry.type(description="How many of an exposant's visits carry one tag.")
+class TagCount:
+    tag: str
+    count: int
+
+
 @strawberry.type(description="Denied scans for one reason.")
 class ReasonCount:
     reason: DenyReason
@@ -75,6 +81,15 @@ class ExposantStats:
         return _hours(
             stats_resolvers.exposant_visits_by_hour(info.context, self.member, self.event)
         )
+
+    @strawberry.field(
+        description="Visits per tag, most used first, then by tag; at most the 100 most used."
+    )
+    def by_tag(self, info: Info) -> list[TagCount]:
+        return [
+            TagCount(tag=r.tag, count=r.count)
+            for r in stats_resolvers.exposant_visits_by_tag(info.context, self.member)
+        ]
 
     @strawberry.field(
         description="Newest first. `first` defaults to 50 and is capped at 100; cursors stay valid as visits arrive."

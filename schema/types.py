@@ -12,6 +12,7 @@ import models
 from app.context import Info
 from permissions import Allow, Condition, Role, Subject, allowed, subjects
 from resolvers import annonces as annonce_resolvers
+from resolvers import anomalies as anomaly_resolvers
 from resolvers import audit as audit_resolvers
 from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
@@ -25,11 +26,13 @@ from schema.node import Node, PageInfo
 if TYPE_CHECKING:
     from schema.audit import AuditEntryConnection
     from schema.questions import QuestionConnection
+    from schema.scan_types import BadgeAnomaly
     from schema.staff import RoomAssignment
     from schema.stats import EventStats, ExposantStats, RoomStats
 
-# Types of the staff and questions modules, which import this one.
+# Types of the staff, questions and scan modules, which import this one.
 LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
+LazyBadgeAnomaly = Annotated["BadgeAnomaly", strawberry.lazy("schema.scan_types")]
 LazyQuestionConnection = Annotated["QuestionConnection", strawberry.lazy("schema.questions")]
 
 ADMIN = Allow(Role.ADMIN)
@@ -272,6 +275,31 @@ class Event(Node):
         )
         return AuditEntryConnection.from_page(page)
 
+    @allowed(
+        *EVENT_STAFF,
+        description=(
+            "Badges granted at two different rooms less than `withinMinutes` apart (1 to 1440, "
+            "default 5, also when null), consecutive grants of one member compared by when the device saw the "
+            "badge (offline scans synced later included); newest second grant first, at most 500."
+        ),
+    )
+    def badge_anomalies(
+        self, info: Info, within_minutes: int | None = 5
+    ) -> list[LazyBadgeAnomaly] | None:
+        from schema.scan_types import BadgeAnomaly, RoomAccess
+
+        rows = anomaly_resolvers.list_badge_anomalies(
+            info.context, self.model, within_minutes=5 if within_minutes is None else within_minutes
+        )
+        return [
+            BadgeAnomaly(
+                member=Member.from_model(a.member),
+                first=RoomAccess.from_model(a.first),
+                second=RoomAccess.from_model(a.second),
+            )
+            for a in rows
+        ]
+
     @strawberry.field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
     def ical_url(self) -> str:
         return f"/events/{self.id}/programme.ics"
@@ -506,6 +534,9 @@ class Member(Node):
     )
     company: str
     checked_in_at: datetime | None
+    shares_contact: bool = strawberry.field(
+        description="Whether exposants who scanned this participant may read its email (true unless the participant said no with setContactSharing)."
+    )
     model: strawberry.Private[models.Member]
 
     @classmethod
@@ -516,6 +547,7 @@ class Member(Node):
             role=models.Role(m.role),
             company=m.company,
             checked_in_at=m.checked_in_at,
+            shares_contact=m.shares_contact,
             model=m,
         )
 

@@ -197,6 +197,9 @@ PROBES: dict[str, Probe] = {
     ),
     "Event.members": node_probe("members { totalCount }", "Event", lambda w: w.event, EVENT),
     "Event.auditLog": node_probe("auditLog { totalCount }", "Event", lambda w: w.event, EVENT),
+    "Event.badgeAnomalies": node_probe(
+        "badgeAnomalies { member { id } }", "Event", lambda w: w.event, EVENT
+    ),
     "Session.youtubeLiveUrl": node_probe("youtubeLiveUrl", "Session", lambda w: w.atelier, ATELIER),
     "Member.email": node_probe(
         "email", "Member", lambda w: w.members["participant_paid"], PARTICIPANT_DATA
@@ -292,6 +295,16 @@ PROBES: dict[str, Probe] = {
         'mutation($e: ID!) { scanVisitor(eventId: $e, code: "AGB-probe") { id } }',
         lambda w: {"e": gid("Event", w.event)},
         EVENT,
+    ),
+    "Mutation.setContactSharing": Probe(
+        "mutation($e: ID!) { setContactSharing(eventId: $e, share: true) { id } }",
+        lambda w: {"e": gid("Event", w.event)},
+        EVENT,
+    ),
+    "Mutation.updateVisit": Probe(
+        "mutation($v: ID!) { updateVisit(id: $v, input: {rating: 3}) { id } }",
+        lambda w: {"v": gid("Visit", w.visit)},
+        Target(owner="exposant_scanner"),
     ),
     "Mutation.updateVisitNote": Probe(
         'mutation($v: ID!) { updateVisitNote(visitId: $v, note: "n") { id } }',

@@ -106,3 +106,84 @@ def test_question_counts_under_every_session_cost_one_statement_per_level(
         assert all(len(s["questions"]["edges"]) == per_session for s in listed)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+BADGE_ANOMALIES = """query($id: ID!) {
+  event(id: $id) {
+    badgeAnomalies(withinMinutes: 10) {
+      member { fullName }
+      first { status room { name } session { title } controller { fullName } }
+      second { status room { name } session { title } member { fullName } }
+    }
+  }
+}"""
+
+
+def _shared_badges(factory, members: int):
+    """An event where each of `members` badges is granted at salle 1 then salle 2 a minute later."""
+    president = factory.user()
+    event = factory.event(president=president)
+    one, two = factory.room(event), factory.room(event)
+    controller = factory.member(event, Role.CONTROLLEUR_DES_BADGES)
+    start = factory.now - timedelta(hours=1)
+    for i in range(members):
+        member = factory.member(event, Role.PARTICIPANT)
+        at = start + timedelta(minutes=3 * i)
+        factory.scan(one, member, controller=controller, scanned_at=at)
+        factory.scan(two, member, controller=controller, scanned_at=at + timedelta(minutes=1))
+    return event, factory.token(president)
+
+
+def test_badge_anomalies_are_found_in_one_statement_whatever_their_number(
+    gql, factory, count_statements
+):
+    counts = []
+    for members in (1, 15):
+        event, token = _shared_badges(factory, members)
+        with count_statements() as statements:
+            data = gql.ok(BADGE_ANOMALIES, {"id": gid("Event", event)}, token=token)
+        assert len(data["event"]["badgeAnomalies"]) == members
+        assert sum("lag(" in s.lower() for s in statements) == 1
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+LEADS = """query($id: ID!) { node(id: $id) { ... on Member { exposantStats {
+  byTag { tag count }
+  visits(first: 100) { edges { node { rating tags participant { fullName email } } } }
+} } } }"""
+
+
+def _tagged_leads(factory, visits: int):
+    """An exposant whose `visits` visits each carry two of four tags."""
+    event = factory.event(president=factory.user())
+    exposant = factory.member(event, Role.EXPOSANT)
+    start = factory.now - timedelta(hours=1)
+    for i in range(visits):
+        visit = factory.visit(
+            exposant,
+            factory.member(event, Role.PARTICIPANT),
+            scanned_at=start + timedelta(seconds=i),
+        )
+        visit.rating = 1 + i % 5
+        factory.db.add_all(
+            models.VisitTag(visit_id=visit.id, tag=t) for t in (f"t{i % 4}", f"t{(i + 1) % 4}")
+        )
+    factory.db.commit()
+    return exposant, factory.token(factory.db.get(models.User, exposant.user_id))
+
+
+def test_leads_with_tags_and_counts_by_tag_cost_the_same_for_2_or_40_visits(
+    gql, factory, count_statements
+):
+    counts = []
+    for visits in (2, 40):
+        exposant, token = _tagged_leads(factory, visits)
+        with count_statements() as statements:
+            data = gql.ok(LEADS, {"id": gid("Member", exposant)}, token=token)
+        stats = data["node"]["exposantStats"]
+        assert len(stats["visits"]["edges"]) == visits
+        assert all(len(e["node"]["tags"]) == 2 for e in stats["visits"]["edges"])
+        assert sum(t["count"] for t in stats["byTag"]) == 2 * visits
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

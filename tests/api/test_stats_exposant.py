@@ -324,7 +324,7 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
     # A byte-order mark first, so that spreadsheets on Windows read UTF-8 (accents intact).
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["scanned_at", "full_name", "email", "company", "note"]
+    assert rows[0] == ["scanned_at", "full_name", "email", "company", "note", "rating", "tags"]
     zone = ZoneInfo(exposant_event.timezone)
     expected = [
         (
@@ -340,7 +340,7 @@ def test_leads_csv_parses_back_with_names_emails_and_safe_cells(client, gql, fac
         (visits["cleo"], "Cléo", "cleo@example.org", "", "rappeler"),
     ]
     assert rows[1:] == [
-        [v.scanned_at.astimezone(zone).isoformat(), name, email, company, note]
+        [v.scanned_at.astimezone(zone).isoformat(), name, email, company, note, "", ""]
         for v, name, email, company, note in expected
     ]
     assert (ada.id, bob.id, cleo.id) != (None, None, None)

@@ -91,9 +91,13 @@ def test_same_participant_within_a_minute_is_the_same_visit(gql, factory, db, st
     code = factory.badge(participant).code
     first = _scan_visitor(gql, event, code, token, note="first")["data"]["scanVisitor"]
     again = _scan_visitor(gql, event, code, token, note="again")["data"]["scanVisitor"]
-    assert again == first
+    # The same visit; the second scan's note is appended, not dropped (issue 14).
+    assert {k: v for k, v in again.items() if k != "note"} == {
+        k: v for k, v in first.items() if k != "note"
+    }
+    assert again["note"] == "first\nagain"
     [row] = _visits(db)
-    assert row.note == "first"
+    assert row.note == "first\nagain"
 
 
 def test_same_participant_after_a_minute_is_a_new_visit(gql, factory, db, stand):
