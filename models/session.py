@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_timestamp, enum_field, in_values, timestamp
@@ -37,6 +37,9 @@ class EventSession(SQLModel, table=True):
     starts_at: datetime = timestamp()
     ends_at: datetime = timestamp()
     youtube_live_url: str | None = Field(default=None, sa_type=String(500))
+    # Distinct members let in so far, kept by triggers on room_access (migration 5b2e9d7c1f03):
+    # the door's capacity rule reads it instead of counting the scan log.
+    admitted: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
     @property
     def requires_payment(self) -> bool:

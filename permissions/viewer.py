@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, bindparam, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -45,25 +45,17 @@ class Viewer:
 
     @classmethod
     def load(cls, db: Session, user_id: int) -> Viewer | None:
-        """The user and their standing (memberships, presidencies) in one statement; None when
-        no such user exists. Every authenticated request starts here."""
-        U, E, M = models.User, models.Event, models.Member
-        other = aliased(M)
-        belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
-        stmt = (
-            select(U, E.id, E.president_id, M)
-            .select_from(U)
-            .outerjoin(E, or_(col(E.president_id) == U.id, belongs))
-            .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == U.id))
-            .where(col(U.id) == user_id)
-        )
-        rows = db.exec(stmt).all()
+        """The user, their standing (memberships, presidencies) and their staff slots in one
+        statement; None when no such user exists. Every authenticated request starts here."""
+        rows = db.exec(_LOAD_VIEWER, params={"user_id": user_id}).all()
         if not rows:
             return None
         viewer = cls(user=rows[0][0], db=db)
         viewer.__dict__["_standing"] = _standing_of(
-            user_id, [(event_id, president_id, m) for _, event_id, president_id, m in rows]
+            user_id, [(event_id, president_id, m) for _, event_id, president_id, m, _ in rows]
         )
+        slots = {a.id: a for *_, a in rows if a is not None}
+        viewer.__dict__["assignments"] = list(slots.values())
         return viewer
 
     @cached_property
@@ -180,6 +172,24 @@ def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bo
         return dict.fromkeys(db.exec(stmt), True)
 
     return fetch
+
+
+def _load_viewer_statement() -> Any:
+    # Built once: composing it (the aliased member, the joins) costs more than running it.
+    U, E, M, A = models.User, models.Event, models.Member, models.RoomAssignment
+    other = aliased(M)
+    belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
+    return (
+        select(U, E.id, E.president_id, M, A)
+        .select_from(U)
+        .outerjoin(E, or_(col(E.president_id) == U.id, belongs))
+        .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == U.id))
+        .outerjoin(A, col(A.member_id) == M.id)
+        .where(col(U.id) == bindparam("user_id"))
+    )
+
+
+_LOAD_VIEWER = _load_viewer_statement()
 
 
 def _standing_of(

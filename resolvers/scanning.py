@@ -2,10 +2,12 @@
 
 A scan costs a fixed handful of statements whatever the size of the event. On PostgreSQL the
 verdict and its scan-log entry are one call of `agora_scan` (installed by the migration
-7d3f1c2a9b40), which applies the rules below inside the database: one round trip instead of
-six. SQLite runs them here: the badge and its member in one statement, the session in the
-room in one, the paid access in one (paid ateliers only), the distinct members already granted
-in one aggregate, then the insert. The suite runs every scan test on both.
+7d3f1c2a9b40, its seat count since 5b2e9d7c1f03), which applies the rules below inside the
+database, in the statement that also reads the member and session the answer names. SQLite
+runs them here: the badge and its member in one statement, the session in the room with its
+count of members let in (`session.admitted`, kept by triggers on the scan log) in one, the
+paid access in one (paid ateliers only), whether the member was let in before in one (only
+when the room is full), then the insert. The suite runs every scan test on both.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, or_, text, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -137,6 +139,9 @@ def _session_at(
         .where(S.room_id == room.id, col(S.starts_at) <= at + window, col(S.ends_at) > at)
         .order_by(col(S.starts_at))
         .limit(1)
+        # Read afresh even when the row is already loaded: its admitted count moves with
+        # every grant (an offline sync judges many scans in one request).
+        .execution_options(populate_existing=True)
     )
     if lock:
         # FOR NO KEY UPDATE: serializes scans of this session without blocking the foreign-key
@@ -155,15 +160,13 @@ def _has_paid_access(ctx: Context, session: models.EventSession, member: models.
     return ctx.db.exec(stmt).first() is not None
 
 
-def _seats(ctx: Context, session: models.EventSession, member: models.Member) -> tuple[int, bool]:
-    """Distinct members granted for the session, and whether `member` is one of them."""
+def _readmits(ctx: Context, session: models.EventSession, member: models.Member) -> bool:
+    """Whether `member` was already let in to the session (a full room lets them back in)."""
     RA = models.RoomAccess
-    stmt = select(
-        func.count(func.distinct(RA.member_id)),
-        func.coalesce(func.max(case((col(RA.member_id) == member.id, 1), else_=0)), 0),
-    ).where(RA.session_id == session.id, RA.status == ScanStatus.GRANTED)
-    taken, already = ctx.db.exec(stmt).one()
-    return int(taken), bool(already)
+    stmt = select(RA.id).where(
+        RA.session_id == session.id, RA.status == ScanStatus.GRANTED, RA.member_id == member.id
+    )
+    return ctx.db.exec(stmt.limit(1)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,8 @@ def _judge(ctx: Context, room: models.Room, code: str, at: datetime) -> _Verdict
         return denied(DenyReason.NO_SESSION)
     if session.requires_payment and not _has_paid_access(ctx, session, member):
         return denied(DenyReason.NOT_PAID)
-    taken, already = _seats(ctx, session, member)
-    if not already and taken >= room.capacity:
+    # session.admitted: distinct members let in so far (kept by the scan log's triggers).
+    if session.admitted >= room.capacity and not _readmits(ctx, session, member):
         return denied(DenyReason.ROOM_FULL)
     return _Verdict(ScanStatus.GRANTED, None, member, session)
 
@@ -217,8 +220,13 @@ def _check_in(ctx: Context, member: models.Member, at: datetime) -> None:
         )
         .values(checked_in_at=at)
     )
-    # Already written by the UPDATE above: keep the loaded row in step without a second write.
-    set_committed_value(member, "checked_in_at", at)
+    _checked_in(member, at)
+
+
+def _checked_in(member: models.Member, at: datetime) -> None:
+    """Keep a loaded member in step with the check-in a scan just wrote (no second write)."""
+    if member.checked_in_at is None or member.checked_in_at > at:
+        set_committed_value(member, "checked_in_at", at)
 
 
 def _controller(viewer: Viewer, room: models.Room) -> models.Member:
@@ -286,10 +294,58 @@ def _record(
     return ScanOutcome(access, duplicate=False, rows=tuple(r for r in rows if r is not None))
 
 
-AGORA_SCAN = text(
-    "SELECT * FROM agora_scan(:room_id, :event_id, :capacity, :code, :logged_code, :at, "
-    ":window, :controller_id, :scanned_by_id, :now, :client_scanned_at, :client_scan_id)"
-)
+_SCAN_COLUMNS = [
+    "duplicate",
+    "id",
+    "event_id",
+    "room_id",
+    "session_id",
+    "member_id",
+    "code",
+    "controller_id",
+    "scanned_by_id",
+    "status",
+    "reason",
+    "scanned_at",
+    "client_scanned_at",
+    "client_scan_id",
+]
+_SCAN_PARAMETERS = [
+    "room_id",
+    "event_id",
+    "capacity",
+    "code",
+    "logged_code",
+    "at",
+    "window",
+    "controller_id",
+    "scanned_by_id",
+    "now",
+    "client_scanned_at",
+    "client_scan_id",
+]
+
+
+def _scan_statement() -> Any:
+    """`agora_scan` and the member, user and session its answer names, in one statement.
+
+    Built once: composing it costs more than running it. The function runs once (a CTE
+    that calls a volatile function is always materialized), and the rows joined to it are read
+    as of the statement's start: the member's check-in the function just wrote is not among
+    them (`_record_in_database` applies it)."""
+    M, U, S = models.Member, models.User, models.EventSession
+    call = func.agora_scan(*(bindparam(name) for name in _SCAN_PARAMETERS))
+    scan = select(call.table_valued(*_SCAN_COLUMNS)).cte("scan")
+    return (
+        select(scan, M, U, S)
+        .select_from(scan)
+        .outerjoin(M, col(M.id) == scan.c.member_id)
+        .outerjoin(U, col(U.id) == M.user_id)
+        .outerjoin(S, col(S.id) == scan.c.session_id)
+    )
+
+
+_SCAN = _scan_statement()
 
 
 def judged_in_database(ctx: Context) -> bool:
@@ -302,9 +358,9 @@ def _record_in_database(
     """`_record_or_duplicate` in one round trip: `agora_scan` judges, logs and checks in."""
     controller = _controller(viewer, room)
     code = request.code.strip()
-    row = ctx.db.execute(
-        AGORA_SCAN,
-        {
+    found = ctx.db.exec(
+        _SCAN,
+        params={
             "room_id": room.id,
             "event_id": room.event_id,
             "capacity": room.capacity,
@@ -319,6 +375,7 @@ def _record_in_database(
             "client_scan_id": request.client_scan_id,
         },
     ).one()
+    row, named = found, tuple(found)[len(_SCAN_COLUMNS) :]
     # agora_scan sends the room's news itself (pg_notify) when it records a scan.
     access = models.RoomAccess(
         id=row.id,
@@ -335,25 +392,11 @@ def _record_in_database(
         client_scanned_at=row.client_scanned_at,
         client_scan_id=row.client_scan_id,
     )
-    return ScanOutcome(
-        access, duplicate=row.duplicate, rows=(room, controller, *_named(ctx, access))
-    )
-
-
-def _named(ctx: Context, access: models.RoomAccess) -> tuple[Any, ...]:
-    """The member and session an answer names, read in the scan's own transaction: one
-    statement (the answer would otherwise read them one by one after the commit)."""
-    if access.member_id is None or access.session_id is None:
-        return ()
-    M, U, S = models.Member, models.User, models.EventSession
-    stmt = (
-        select(M, U, S)
-        .join(U, col(U.id) == M.user_id)
-        .join(S, col(S.id) == access.session_id)
-        .where(col(M.id) == access.member_id)
-    )
-    found = ctx.db.exec(stmt).first()
-    return tuple(found) if found is not None else ()
+    member = named[0]
+    if member is not None and not row.duplicate and access.status == ScanStatus.GRANTED:
+        _checked_in(member, at)
+    rows = (room, controller, *(r for r in named if r is not None))
+    return ScanOutcome(access, duplicate=row.duplicate, rows=rows)
 
 
 def _record_or_duplicate(

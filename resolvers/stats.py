@@ -353,13 +353,17 @@ def attendance_by_session(db: Session, session_ids: list[int]) -> dict[int, int]
 
 
 def occupancy_by_room(db: Session, room_ids: list[int], now: datetime) -> dict[int, int]:
-    """Distinct members granted entry to the session running now, per room."""
-    A, S = models.RoomAccess, models.EventSession
+    """Distinct members granted entry to the session running now, per room: the session's
+    admitted count (kept by the scan log's triggers), so a door display's every push reads
+    one row per room, not the session's every grant."""
+    S = models.EventSession
     rows = db.execute(
-        select(S.room_id, func.count(distinct(A.member_id)))
-        .join(A, and_(col(A.session_id) == S.id, col(A.status) == ScanStatus.GRANTED))
-        .where(among(col(S.room_id), room_ids), col(S.starts_at) <= now, col(S.ends_at) > now)
-        .group_by(col(S.room_id))
+        select(S.room_id, S.admitted).where(
+            among(col(S.room_id), room_ids),
+            col(S.starts_at) <= now,
+            col(S.ends_at) > now,
+            col(S.admitted) > 0,
+        )
     ).all()
     return dict(rows)  # type: ignore[arg-type]
 

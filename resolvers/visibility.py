@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 import models
 from resolvers.errors import NotFoundError
@@ -32,16 +35,22 @@ def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
     viewer = ctx.require_viewer()
     row = ctx.db.identity_map.get(identity_key(model, pk))
     if row is None:
-        E = models.Event
-        stmt = (
-            select(model, E)
-            .join(E, col(E.id) == model.event_id)  # type: ignore[attr-defined]
-            .where(col(model.id) == pk)  # type: ignore[attr-defined]
-        )
-        found = ctx.db.exec(stmt).first()
+        found = ctx.db.exec(_with_event(model), params={"pk": pk}).first()
         if found is not None:
             row, event = found
             ctx.loaders.event_by_id.prime(event.id, event)
     if row is None or not viewer.belongs_to(row.event_id):  # type: ignore[attr-defined]
         raise NotFoundError(f"No {label} has the id {pk}.")
     return row
+
+
+@cache
+def _with_event(model: type[T]) -> Select[tuple[T, models.Event]]:
+    """The row of `model` with id :pk, and its event. Built once per model: composing a
+    statement costs more than running it."""
+    E = models.Event
+    return (
+        select(model, E)
+        .join(E, col(E.id) == model.event_id)  # type: ignore[attr-defined]
+        .where(col(model.id) == bindparam("pk"))  # type: ignore[attr-defined]
+    )

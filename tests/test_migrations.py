@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from app.db import make_engine
@@ -47,3 +47,70 @@ def test_upgrade_downgrade_upgrade(fresh_engine):
     upgrade(fresh_engine)
     tables = set(inspect(fresh_engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
+
+
+BEFORE_ADMITTED_COUNT = "c4e8a2f61d37"
+# Grants of members 1, 2, 1 to session 1; a denial of member 3; a grant to session 2.
+_SCAN_LOG = [(1, 1, "GRANTED", None), (1, 2, "GRANTED", None), (1, 1, "GRANTED", None)]
+_SCAN_LOG += [(1, 3, "DENIED", "ROOM_FULL"), (2, 3, "GRANTED", None)]
+
+
+def test_the_admitted_count_starts_from_the_scan_log_already_there(fresh_engine):
+    # given: a database with a scan log, from before session.admitted
+    upgrade(fresh_engine, BEFORE_ADMITTED_COUNT)
+    at, end = "2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"
+    with fresh_engine.begin() as conn:
+        for user_id in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO app_user (id, email, full_name, is_admin, created_at) "
+                    "VALUES (:id, :email, 'A', false, :at)"
+                ),
+                {"id": user_id, "email": f"u{user_id}@example.org", "at": at},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO event (id, name, description, location, starts_at, ends_at, "
+                "timezone, created_at) VALUES (1, 'E', '', '', :at, :end, 'UTC', :at)"
+            ),
+            {"at": at, "end": end},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO room (id, event_id, name, description, location, capacity) "
+                "VALUES (1, 1, 'R', '', '', 10)"
+            )
+        )
+        for session_id in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO session (id, event_id, room_id, title, description, "
+                    "speaker_name, kind, is_paid, price, status, starts_at, ends_at) VALUES "
+                    "(:id, 1, 1, 'S', '', '', 'CONFERENCE', false, 0, 'PAS_ENCORE', :at, :end)"
+                ),
+                {"id": session_id, "at": at, "end": end},
+            )
+        for member_id in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO member (id, event_id, user_id, role, company, created_at) "
+                    "VALUES (:id, 1, :id, 'PARTICIPANT', '', :at)"
+                ),
+                {"id": member_id, "at": at},
+            )
+        for session_id, member_id, status, reason in _SCAN_LOG:
+            conn.execute(
+                text(
+                    "INSERT INTO room_access (event_id, room_id, session_id, member_id, code, "
+                    "controller_id, scanned_by_id, status, reason, scanned_at) VALUES "
+                    "(1, 1, :session, :member, 'c', 1, 1, :status, :reason, :at)"
+                ),
+                {"session": session_id, "member": member_id, "status": status, "reason": reason}
+                | {"at": at},
+            )
+    # when
+    upgrade(fresh_engine)
+    # then
+    with fresh_engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT id, admitted FROM session")).all())
+    assert counts == {1: 2, 2: 1, 3: 0}
