@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # out of the collector's sight, a request's garbage is collected without walking them
         # (a third of a large read's time went to the collector before).
         gc.freeze()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await hub.start()
         try:
             yield

@@ -50,6 +50,10 @@ class Settings:
     # Query answers each server process keeps to serve again while the database and the
     # clock leave them true (`app.response_cache`); 0 keeps none.
     response_cache_size: int
+    # Threads each server process runs operations in (they wait on the database there). A few
+    # keep the processor busy; many only contend for Python's interpreter lock: 4 served a
+    # fifth more scans than anyio's default of 40 (bench/README.md).
+    worker_threads: int
     # Browser origins other than the API's own that may call it (CORS) and open WebSockets;
     # "*" for any. Empty: same-origin pages and non-browser clients only.
     cors_origins: tuple[str, ...]
@@ -129,6 +133,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
         live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
         response_cache_size=_at_least_zero(environ, "AGORA_RESPONSE_CACHE_SIZE", "2000"),
+        worker_threads=_positive(environ, "AGORA_WORKER_THREADS", "4", int),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
         max_request_bytes=int(
             environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
