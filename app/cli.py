@@ -65,6 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning" if args.quiet else "info",
+        ws_per_message_deflate=False,
     )
     return 0
 

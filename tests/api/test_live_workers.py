@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 import models
 from app.live import LISTENER_NAME
@@ -188,6 +190,17 @@ def test_several_workers_behind_one_port(settings, engine, factory, db, door: Do
         finally:
             for client in clients:
                 client.close()
+
+
+def test_agora_serve_sends_pushes_uncompressed(settings, engine):
+    # Door displays get a few hundred bytes per push, one push per scan: compressing each one
+    # costs the server more than it saves on the wire, so the offer of permessage-deflate (made
+    # by browsers and by this client) is declined.
+    with agora_serve(server_environment(settings)) as url:
+        ws = url.replace("http://", "ws://")
+        with connect(ws, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+            assert socket.response.headers.get("Sec-WebSocket-Extensions") is None
+            assert socket.request.headers.get("Sec-WebSocket-Extensions") is not None
 
 
 def test_pushes_resume_after_the_listening_connection_is_lost(
