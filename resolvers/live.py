@@ -15,7 +15,6 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 
 import models
-from resolvers import stats
 from resolvers.annonces import targets_for
 
 if TYPE_CHECKING:
@@ -89,6 +88,8 @@ def room_state(ctx: Context, *, room_id: int) -> RoomState:
             .where(S.room_id == room_id, col(S.ends_at) > now)
             .order_by(col(S.starts_at))
             .limit(2)
+            # Its admitted count moves with every grant: read afresh if already loaded.
+            .execution_options(populate_existing=True)
         )
     )
     running = next((s for s in ahead if s.starts_at <= now), None)
@@ -98,9 +99,8 @@ def room_state(ctx: Context, *, room_id: int) -> RoomState:
         for m in (running.ends_at if running else None, upcoming.starts_at if upcoming else None)
         if m is not None
     ]
-    occupancy = 0
-    if running is not None:
-        occupancy = stats.occupancy_by_room(ctx.db, [room_id], now).get(room_id, 0)
+    # The running session's own count of members let in (as Room.occupancy reads it).
+    occupancy = running.admitted if running is not None else 0
     return RoomState(session=running, occupancy=occupancy, next_change=min(moments, default=None))
 
 

@@ -114,6 +114,9 @@ def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
         return _DoorRead(None, None, [], [], [], [])
     state = live.room_state(ctx, room_id=room_id)
     scans = live.scans_after(ctx, room_id=room_id, after_id=after)
+    if state.session is not None:
+        # Nearly every new scan is of the running session: named without reading it again.
+        ctx.loaders.session_by_id.prime(state.session.id or 0, state.session)
     members = ctx.loaders.member_by_id.load_many(
         [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
     )

@@ -79,6 +79,9 @@ class LiveClient:
         """The next message (pings answered); Closed if the server closed the socket."""
         if self._backlog:
             return self._backlog.pop(0)
+        return self._from_socket(timeout)
+
+    def _from_socket(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
@@ -102,7 +105,8 @@ class LiveClient:
             if message.get("id") == op_id:
                 return self._backlog.pop(i)
         while True:
-            message = self.receive(timeout=max(0.001, deadline - time.monotonic()))
+            # From the socket: the backlog was searched above and only grows here.
+            message = self._from_socket(max(0.001, deadline - time.monotonic()))
             if message.get("id") == op_id:
                 return message
             self._backlog.append(message)

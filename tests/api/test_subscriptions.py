@@ -242,6 +242,33 @@ def test_quiet_subscriptions_cost_no_statement(live_server, factory, db, door, c
         assert statements == []
 
 
+def test_the_displays_of_a_door_read_a_scan_once_in_few_statements(
+    live_server, factory, db, door, count_statements
+):
+    with LiveClient(live_server) as client:
+        client.init(door.controller_token)
+        ops = [client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)}) for _ in range(5)]
+        for op in ops:
+            client.data(op)
+        # when: one scan at the door
+        with count_statements() as statements:
+            assert scan(live_server, door, door.guest, factory) == "GRANTED"
+            pushed = [client.data(op, timeout=5)["roomOccupancy"] for op in ops]
+        # then: every display has it
+        assert {(p["occupancy"], p["lastScan"]["status"]) for p in pushed} == {(1, "GRANTED")}
+        # read once for the five (the scans after the cursor) ...
+        assert len([s for s in statements if "room_access.id >" in s]) == 1, statements
+        # ... and the session with its count in the same read as the state: no second read of
+        # the session for the occupancy or for naming the scan's session (the door's own
+        # verdict, which finds the session by its times, aside)
+        sessions = [
+            s
+            for s in statements
+            if "FROM session" in s and "room_access" not in s and "session.starts_at <=" not in s
+        ]
+        assert len(sessions) == 1, sessions
+
+
 # --- rights, checked at subscribe and before each push ---------------------------------------
 
 
