@@ -21,10 +21,15 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
-    if original is None or error.path is None or isinstance(original, InvalidOperationTypeError):
+    if (
+        original is None
+        or isinstance(original, InvalidOperationTypeError)
+        or (error.path is None and error.nodes)
+    ):
         # Parse, validation and variable errors, or an operation type the transport does not
         # run: the request itself is malformed. They carry no path (only a resolver's errors
-        # do), even when a scalar's parser raised them.
+        # do), even when a scalar's parser raised them, but point into the document. An
+        # exception with neither (a subscription's stream failing between pushes) is ours.
         return bad_user_input(error)
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(

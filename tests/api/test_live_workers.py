@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
@@ -201,6 +201,38 @@ def test_agora_serve_sends_pushes_uncompressed(settings, engine):
         with connect(ws, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
             assert socket.response.headers.get("Sec-WebSocket-Extensions") is None
             assert socket.request.headers.get("Sec-WebSocket-Extensions") is not None
+
+
+def test_a_database_failure_during_a_push_is_reported_without_its_sql(
+    settings, factory, db, door: Door, engine
+):
+    name = "agora-under-test"
+    url = make_url(settings.database_url).update_query_dict({"application_name": name})
+    env = server_environment(settings, DATABASE_URL=url.render_as_string(hide_password=False))
+    with agora_serve(env) as served, LiveClient(served) as client:
+        client.init(door.controller_token)
+        op = client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)})
+        client.data(op)
+        # when: the database drops the server's connections (not its listener), then news
+        # arrives and the display reads the door on a dropped connection
+        with engine.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": name},
+            ).all()
+            assert dropped
+            conn.execute(
+                text("SELECT pg_notify('agora_live', :topic)"),
+                {"topic": news.key("room", door.room.id)},
+            )
+            conn.commit()
+        errors = client.errors(op, timeout=10)
+    # then: the server's failure, said as such, and nothing of its SQL or driver
+    assert [e["extensions"]["code"] for e in errors] == ["INTERNAL_SERVER_ERROR"]
+    assert not any(word in errors[0]["message"] for word in ("SELECT", "psycopg", "session"))
 
 
 def test_pushes_resume_after_the_listening_connection_is_lost(
