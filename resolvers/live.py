@@ -88,8 +88,6 @@ def room_state(ctx: Context, *, room_id: int) -> RoomState:
             .where(S.room_id == room_id, col(S.ends_at) > now)
             .order_by(col(S.starts_at))
             .limit(2)
-            # Its admitted count moves with every grant: read afresh if already loaded.
-            .execution_options(populate_existing=True)
         )
     )
     running = next((s for s in ahead if s.starts_at <= now), None)

@@ -358,7 +358,7 @@ def _record_in_database(
     """`_record_or_duplicate` in one round trip: `agora_scan` judges, logs and checks in."""
     controller = _controller(viewer, room)
     code = request.code.strip()
-    found = ctx.db.exec(
+    row = ctx.db.exec(
         _SCAN,
         params={
             "room_id": room.id,
@@ -375,7 +375,8 @@ def _record_in_database(
             "client_scan_id": request.client_scan_id,
         },
     ).one()
-    row, named = found, tuple(found)[len(_SCAN_COLUMNS) :]
+    # After the scan's own columns: the member, its user and the session it names (or None).
+    named = tuple(row)[len(_SCAN_COLUMNS) :]
     # agora_scan sends the room's news itself (pg_notify) when it records a scan.
     access = models.RoomAccess(
         id=row.id,

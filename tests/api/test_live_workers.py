@@ -203,6 +203,20 @@ def test_agora_serve_sends_pushes_uncompressed(settings, engine):
             assert socket.request.headers.get("Sec-WebSocket-Extensions") is not None
 
 
+def _drop_connections(engine: Engine, application_name: str) -> None:
+    """The database ends every connection of that name to the test database."""
+    with engine.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": application_name},
+        ).all()
+    assert dropped
+    assert all(ok for (ok,) in dropped)
+
+
 def test_a_database_failure_during_a_push_is_reported_without_its_sql(
     settings, factory, db, door: Door, engine
 ):
@@ -215,15 +229,8 @@ def test_a_database_failure_during_a_push_is_reported_without_its_sql(
         client.data(op)
         # when: the database drops the server's connections (not its listener), then news
         # arrives and the display reads the door on a dropped connection
+        _drop_connections(engine, name)
         with engine.connect() as conn:
-            dropped = conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND datname = current_database()"
-                ),
-                {"name": name},
-            ).all()
-            assert dropped
             conn.execute(
                 text("SELECT pg_notify('agora_live', :topic)"),
                 {"topic": news.key("room", door.room.id)},
@@ -244,16 +251,7 @@ def test_pushes_resume_after_the_listening_connection_is_lost(
         client.data(op)
         # when: the database drops the worker's listening connection, and a scan happens
         # before it is back
-        with engine.connect() as conn:
-            dropped = conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND datname = current_database()"
-                ),
-                {"name": LISTENER_NAME},
-            ).all()
-        assert dropped
-        assert all(ok for (ok,) in dropped)
+        _drop_connections(engine, LISTENER_NAME)
         assert scan(live_server, door, door.guest, factory) == "GRANTED"
         # then: back listening, the worker has its subscribers look again; later news flows
         assert client.data(op, timeout=10)["roomOccupancy"]["occupancy"] == 1
