@@ -155,6 +155,15 @@ class AgoraGraphQL(GraphQL[Context, None]):
         )
         operations.install_lean_resolvers(self.core_schema)
         engine = sessions.kw["bind"]
+        # PostgreSQL only: on SQLite a request's transaction is what keeps its reads consistent.
+        self.autocommit_sessions = (
+            sessionmaker(
+                class_=sessions.class_,
+                **{**sessions.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")},
+            )
+            if engine.dialect.name == "postgresql"
+            else sessions
+        )
         self.cache = (
             ResponseCache(CommitMarker(engine), settings.response_cache_size)
             if settings.response_cache_size
@@ -261,23 +270,24 @@ class AgoraGraphQL(GraphQL[Context, None]):
             payload = operations.response_body(None, [coded(e) for e in prepared.errors])
         else:
             operation = prepared.operation(name)
-            if operation is not None and operation[0] == CoreOperationType.SUBSCRIPTION:
+            if operation is not None and operation.type == CoreOperationType.SUBSCRIPTION:
                 return None
+            autocommit = operation is not None and operation.autocommit
             if (
                 self.cache is not None
                 and operation is not None
-                and operation[0] == CoreOperationType.QUERY
-                and operation[1]
+                and operation.type == CoreOperationType.QUERY
+                and operation.needs_database
                 and not prepared.introspection
             ):
                 token = bearer_token(request.headers)
                 key = self.cache.key(token, query, variables, name)
                 run = partial(self._run_in_thread, request, prepared, variables, name, token)
                 return await self.cache.serve(key, run)
-            context = self.context_for(request)
+            context = self.context_for(request, autocommit=autocommit)
             job = partial(self._execute_and_close, prepared, context, variables, name)
             gated = prepared.introspection and self.production
-            if operation is not None and not operation[1] and not gated:
+            if operation is not None and not operation.needs_database and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
                 result = job()
             else:
@@ -296,7 +306,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         token: str | None,
     ) -> tuple[Response, datetime | None]:
         """A query's answer, and until when it may be served again (None: not at all)."""
-        context = self.context_for(request)
+        context = self.context_for(request, autocommit=True)
         job = partial(self._execute_and_close, prepared, context, variables, name)
         result = await anyio.to_thread.run_sync(job)
         payload = operations.response_body(result.data, result.errors)
@@ -358,9 +368,12 @@ class AgoraGraphQL(GraphQL[Context, None]):
             # Anything a failed use case left uncommitted is rolled back here.
             context.db.close()
 
-    def context_for(self, request: Request | WebSocket) -> Context:
+    def context_for(self, request: Request | WebSocket, *, autocommit: bool = False) -> Context:
+        """A request's context; with `autocommit`, on PostgreSQL its statements run without
+        BEGIN and COMMIT (see `resolvers.transactions`)."""
+        sessions = self.autocommit_sessions if autocommit else self.sessions
         return Context(
-            db=self.sessions(),
+            db=sessions(),
             settings=self.settings,
             clock=Clock(models.utcnow()),
             token=bearer_token(request.headers),
@@ -393,10 +406,10 @@ class AgoraGraphQL(GraphQL[Context, None]):
         if (
             request_adapter.method == "GET"
             and operation
-            and operation[0] != CoreOperationType.QUERY
+            and operation.type != CoreOperationType.QUERY
         ):
             raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.")
-        if operation and operation[0] == CoreOperationType.SUBSCRIPTION:
+        if operation and operation.type == CoreOperationType.SUBSCRIPTION:
             raise HTTPException(
                 400, "Subscriptions run over a WebSocket (graphql-transport-ws) on /graphql."
             )

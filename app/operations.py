@@ -43,6 +43,7 @@ from strawberry.types.field import StrawberryField
 
 from app.limits import Limits, limit_rule, uses_introspection
 from permissions.fields import AllowExtension
+from resolvers import transactions
 
 MAX_DEPTH = 12
 MAX_TOKENS = 5000
@@ -52,28 +53,58 @@ SCHEMA_ONLY_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
 
 @dataclass(frozen=True)
+class Operation:
+    """What the request pipeline needs to know of one operation of a document."""
+
+    type: OperationType
+    # False when answered from the schema alone (`{ __typename }`).
+    needs_database: bool
+    # Needs no BEGIN … COMMIT on PostgreSQL: a query, or a mutation whose every root field
+    # writes in one statement (`resolvers.transactions`).
+    autocommit: bool
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A document as parsed and validated once; `errors` when it can never run."""
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
-    # Operation name (None for the only one) -> its type and whether it needs the database.
-    operations: dict[str | None, tuple[OperationType, bool]]
+    # Operation name (None for the only one) -> what it is.
+    operations: dict[str | None, Operation]
     # Reads `__schema` or `__type`: production answers it only for an admin, a check that
     # depends on the viewer and so happens at execution, not in this per-text cache.
     introspection: bool = False
 
-    def operation(self, name: str | None) -> tuple[OperationType, bool] | None:
+    def operation(self, name: str | None) -> Operation | None:
         if name is None and len(self.operations) == 1:
             return next(iter(self.operations.values()))
         return self.operations.get(name)
 
 
+def _root_names(operation: OperationDefinitionNode) -> list[str | None]:
+    # A fragment spread or inline fragment at the root has no name: it is never exempted.
+    return [
+        getattr(getattr(s, "name", None), "value", None) for s in operation.selection_set.selections
+    ]
+
+
 def _needs_database(operation: OperationDefinitionNode) -> bool:
-    selections = operation.selection_set.selections
-    return not all(
-        getattr(getattr(s, "name", None), "value", None) in SCHEMA_ONLY_FIELDS for s in selections
-    )
+    return not all(name in SCHEMA_ONLY_FIELDS for name in _root_names(operation))
+
+
+def _one_statement_mutations(schema: GraphQLSchema) -> frozenset[str]:
+    """The mutation fields declared to write in one statement (`resolvers.transactions`)."""
+    mutation = schema.mutation_type
+    if mutation is None:
+        return frozenset()
+    found = set()
+    for name, field_def in mutation.fields.items():
+        definition = (field_def.extensions or {}).get("strawberry-definition")
+        metadata = getattr(definition, "metadata", None) or {}
+        if metadata.get(transactions.WRITES) == transactions.ONE_STATEMENT:
+            found.add(name)
+    return frozenset(found)
 
 
 class Documents:
@@ -95,6 +126,7 @@ class Documents:
         self.rules = (*specified_rules, create_validator(MAX_DEPTH, None))
         self.limit_rules = (limit_rule(limits),) if limits is not None else ()
         self.hide_suggestions = limits is not None
+        self.one_statement = _one_statement_mutations(schema) | SCHEMA_ONLY_FIELDS
         self.prepare: Callable[[str], Prepared] = lru_cache(maxsize=maxsize)(self._prepare)
 
     def _prepare(self, text: str) -> Prepared:
@@ -111,11 +143,20 @@ class Documents:
         if errors:
             return Prepared(None, tuple(errors), {})
         operations = {
-            (d.name.value if d.name else None): (d.operation, _needs_database(d))
+            (d.name.value if d.name else None): Operation(
+                d.operation, _needs_database(d), self._autocommit(d)
+            )
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         }
         return Prepared(document, (), operations, uses_introspection(document))
+
+    def _autocommit(self, operation: OperationDefinitionNode) -> bool:
+        if operation.operation == OperationType.QUERY:
+            return True
+        if operation.operation != OperationType.MUTATION:
+            return False
+        return all(name in self.one_statement for name in _root_names(operation))
 
 
 # (attribute to read, output coercion) of a field that is a plain stored value.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -70,8 +71,34 @@ def read_access_token(settings: Settings, token: str) -> int:
     return decode_access_token(settings, token).user_id
 
 
+# Tokens already verified, by (signing key, token): a client sends the same token with every
+# request for its whole life, and verifying it (PyJWT: base64, JSON, HMAC, claims) costs more
+# than many a request's own work. Only expiry can change a verified token's verdict, and it
+# is checked on every use.
+_VERIFIED: dict[tuple[str, str], AccessToken] = {}
+_VERIFIED_LOCK = threading.Lock()
+VERIFIED_TOKENS = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessToken:
     """Who an access token speaks for and until when; raises InvalidToken otherwise."""
+    key = (settings.secret_key, token)
+    verified = _VERIFIED.get(key)
+    if verified is None:
+        verified = _verify_access_token(settings, token)
+        with _VERIFIED_LOCK:
+            if len(_VERIFIED) >= VERIFIED_TOKENS:
+                del _VERIFIED[next(iter(_VERIFIED))]  # the oldest: a bound, not a recency order
+            _VERIFIED[key] = verified
+    elif verified.expires_at <= datetime.now(UTC):
+        raise InvalidToken(EXPIRED)
+    return verified
+
+
+EXPIRED = "The access token has expired; refresh it or log in again."
+
+
+def _verify_access_token(settings: Settings, token: str) -> AccessToken:
     try:
         claims = jwt.decode(
             token,
@@ -82,7 +109,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessToken:
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise InvalidToken("The access token has expired; refresh it or log in again.") from exc
+        raise InvalidToken(EXPIRED) from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("The access token is invalid.") from exc
     if claims.get("typ") != "access":

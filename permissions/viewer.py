@@ -23,6 +23,7 @@ from models import Role
 from resolvers.id_sets import among
 from resolvers.loaders import BatchLoader
 from resolvers.moments import Clock
+from resolvers.plain import PlainSelect, attach, columns, width
 
 
 @dataclass
@@ -47,14 +48,22 @@ class Viewer:
     def load(cls, db: Session, user_id: int) -> Viewer | None:
         """The user, their standing (memberships, presidencies) and their staff slots in one
         statement; None when no such user exists. Every authenticated request starts here."""
-        rows = db.exec(_LOAD_VIEWER, params={"user_id": user_id}).all()
+        rows = _LOAD_VIEWER.rows(db, user_id=user_id)
         if not rows:
             return None
-        viewer = cls(user=rows[0][0], db=db)
-        viewer.__dict__["_standing"] = _standing_of(
-            user_id, [(event_id, president_id, m) for _, event_id, president_id, m, _ in rows]
-        )
-        slots = {a.id: a for *_, a in rows if a is not None}
+        U, M, A = models.User, models.Member, models.RoomAssignment
+        user = attach(db, U, rows[0][:_USER_END])
+        assert user is not None
+        viewer = cls(user=user, db=db)
+        standing: list[tuple[int | None, int | None, models.Member | None]] = []
+        slots: dict[int, models.RoomAssignment] = {}
+        for row in rows:
+            member = attach(db, M, row[_MEMBER_AT:_SLOT_AT])
+            standing.append((row[_USER_END], row[_USER_END + 1], member))
+            slot = attach(db, A, row[_SLOT_AT:])
+            if slot is not None:
+                slots[slot.id or 0] = slot
+        viewer.__dict__["_standing"] = _standing_of(user_id, standing)
         viewer.__dict__["assignments"] = list(slots.values())
         return viewer
 
@@ -174,22 +183,27 @@ def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bo
     return fetch
 
 
-def _load_viewer_statement() -> Any:
+def _load_viewer_statement() -> PlainSelect:
     # Built once: composing it (the aliased member, the joins) costs more than running it.
+    # A row: the user's columns, the event's id and president, the membership's, the slot's.
     U, E, M, A = models.User, models.Event, models.Member, models.RoomAssignment
     other = aliased(M)
     belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
-    return (
-        select(U, E.id, E.president_id, M, A)
+    statement = (
+        select(*columns(U), E.id, E.president_id, *columns(M), *columns(A))
         .select_from(U)
         .outerjoin(E, or_(col(E.president_id) == U.id, belongs))
         .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == U.id))
         .outerjoin(A, col(A.member_id) == M.id)
         .where(col(U.id) == bindparam("user_id"))
     )
+    return PlainSelect(statement)
 
 
 _LOAD_VIEWER = _load_viewer_statement()
+_USER_END = width(models.User)
+_MEMBER_AT = _USER_END + 2
+_SLOT_AT = _MEMBER_AT + width(models.Member)
 
 
 def _standing_of(

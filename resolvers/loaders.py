@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func
@@ -185,11 +186,19 @@ class Loaders:
 
     def __init__(self, db: Session, clock: Clock | None = None) -> None:
         self.db = db
-        S, R, M, U = models.EventSession, models.Room, models.Member, models.User
         # The request's clock, for loaders that depend on "now" (what runs in a room).
-        clock = clock or Clock(models.utcnow())
-        self.user_by_id: BatchLoader[int, models.User | None] = BatchLoader(
-            db,
+        self.clock = clock or Clock(models.utcnow())
+        # Loaders that depend on an argument (a moment, the viewer's membership), made on demand.
+        self.keyed: dict[tuple[str, Hashable], BatchLoader[Any, Any]] = {}
+
+    # Each loader is made on first use: most operations use two or three of them.
+
+    @cached_property
+    def user_by_id(self) -> BatchLoader[int, models.User | None]:
+        M = models.Member
+        U = models.User
+        return BatchLoader(
+            self.db,
             _by_id(U),
             _none,
             [
@@ -199,8 +208,13 @@ class Loaders:
                 (models.RoomAssignment, lambda a: a.assigned_by_id),
             ],
         )
-        self.room_by_id: BatchLoader[int, models.Room | None] = BatchLoader(
-            db,
+
+    @cached_property
+    def room_by_id(self) -> BatchLoader[int, models.Room | None]:
+        S = models.EventSession
+        R = models.Room
+        return BatchLoader(
+            self.db,
             _by_id(R),
             _none,
             [
@@ -209,8 +223,12 @@ class Loaders:
                 (models.RoomAccess, lambda a: a.room_id),
             ],
         )
-        self.session_by_id: BatchLoader[int, models.EventSession | None] = BatchLoader(
-            db,
+
+    @cached_property
+    def session_by_id(self) -> BatchLoader[int, models.EventSession | None]:
+        S = models.EventSession
+        return BatchLoader(
+            self.db,
             _by_id(S),
             _none,
             [
@@ -218,8 +236,11 @@ class Loaders:
                 (models.RoomAccess, lambda a: a.session_id),
             ],
         )
-        self.member_by_id: BatchLoader[int, models.Member | None] = BatchLoader(
-            db,
+
+    @cached_property
+    def member_by_id(self) -> BatchLoader[int, models.Member | None]:
+        return BatchLoader(
+            self.db,
             self._members_with_users,
             _none,
             [
@@ -231,30 +252,59 @@ class Loaders:
                 (models.SessionAccess, lambda a: a.member_id),
             ],
         )
-        self.event_by_id: BatchLoader[int, models.Event | None] = BatchLoader(
-            db, _by_id(models.Event), _none, [(M, lambda m: m.event_id), (R, lambda r: r.event_id)]
+
+    @cached_property
+    def event_by_id(self) -> BatchLoader[int, models.Event | None]:
+        R = models.Room
+        M = models.Member
+        return BatchLoader(
+            self.db,
+            _by_id(models.Event),
+            _none,
+            [(M, lambda m: m.event_id), (R, lambda r: r.event_id)],
         )
-        self.files_by_event_id: BatchLoader[int, dict[str, models.StoredFile]] = BatchLoader(
-            db, _current_event_files, dict, [(models.Event, lambda e: e.id)]
-        )
-        self.plan_by_member_id: BatchLoader[int, models.StoredFile | None] = BatchLoader(
-            db,
+
+    @cached_property
+    def files_by_event_id(self) -> BatchLoader[int, dict[str, models.StoredFile]]:
+        return BatchLoader(self.db, _current_event_files, dict, [(models.Event, lambda e: e.id)])
+
+    @cached_property
+    def plan_by_member_id(self) -> BatchLoader[int, models.StoredFile | None]:
+        M = models.Member
+        return BatchLoader(
+            self.db,
             _current_plans,
             _none,
             [(M, lambda m: m.id if m.role == models.Role.EXPOSANT else None)],
         )
-        self.sessions_by_room_id: BatchLoader[int, list[models.EventSession]] = BatchLoader(
-            db, _grouped(S, "room_id", S.starts_at), list, [(R, lambda r: r.id)]
+
+    @cached_property
+    def sessions_by_room_id(self) -> BatchLoader[int, list[models.EventSession]]:
+        S = models.EventSession
+        R = models.Room
+        return BatchLoader(
+            self.db, _grouped(S, "room_id", S.starts_at), list, [(R, lambda r: r.id)]
         )
+
+    @cached_property
+    def rooms_by_event_id(self) -> BatchLoader[int, list[models.Room]]:
+        R = models.Room
         E = models.Event
-        self.rooms_by_event_id: BatchLoader[int, list[models.Room]] = BatchLoader(
-            db, _grouped(R, "event_id", R.name), list, [(E, lambda e: e.id)]
+        return BatchLoader(self.db, _grouped(R, "event_id", R.name), list, [(E, lambda e: e.id)])
+
+    @cached_property
+    def sessions_by_event_id(self) -> BatchLoader[int, list[models.EventSession]]:
+        S = models.EventSession
+        E = models.Event
+        return BatchLoader(
+            self.db, _grouped(S, "event_id", S.starts_at, S.id), list, [(E, lambda e: e.id)]
         )
-        self.sessions_by_event_id: BatchLoader[int, list[models.EventSession]] = BatchLoader(
-            db, _grouped(S, "event_id", S.starts_at, S.id), list, [(E, lambda e: e.id)]
-        )
-        self.annonces_by_event_id: BatchLoader[int, list[models.Annonce]] = BatchLoader(
-            db,
+
+    @cached_property
+    def annonces_by_event_id(self) -> BatchLoader[int, list[models.Annonce]]:
+        E = models.Event
+        return BatchLoader(
+            self.db,
             _grouped(
                 models.Annonce,
                 "event_id",
@@ -264,29 +314,36 @@ class Loaders:
             list,
             [(E, lambda e: e.id)],
         )
+
+    @cached_property
+    def accesses_by_session_id(self) -> BatchLoader[int, list[models.SessionAccess]]:
+        S = models.EventSession
         SA = models.SessionAccess
-        self.accesses_by_session_id: BatchLoader[int, list[models.SessionAccess]] = BatchLoader(
-            db, _grouped(SA, "session_id", SA.id), list, [(S, lambda s: s.id)]
-        )
-        self.badge_by_member_id: BatchLoader[int, models.Badge | None] = BatchLoader(
-            db, _latest_badges, _none, [(M, lambda m: m.id)]
-        )
-        self.tags_by_visit_id: BatchLoader[int, list[str]] = BatchLoader(
-            db, _visit_tags, list, [(models.Visit, lambda v: v.id)]
-        )
-        # Stats hanging off lists (Event.sessions { attendance }, Event.rooms { occupancy }).
-        self.attendance_by_session_id: BatchLoader[int, int] = BatchLoader(
-            db, stats.attendance_by_session, int, [(S, lambda s: s.id)]
-        )
-        self.occupancy_by_room_id: BatchLoader[int, int] = BatchLoader(
-            db,
-            lambda db, ids: stats.occupancy_by_room(db, ids, clock.read()),
+        return BatchLoader(self.db, _grouped(SA, "session_id", SA.id), list, [(S, lambda s: s.id)])
+
+    @cached_property
+    def badge_by_member_id(self) -> BatchLoader[int, models.Badge | None]:
+        M = models.Member
+        return BatchLoader(self.db, _latest_badges, _none, [(M, lambda m: m.id)])
+
+    @cached_property
+    def tags_by_visit_id(self) -> BatchLoader[int, list[str]]:
+        return BatchLoader(self.db, _visit_tags, list, [(models.Visit, lambda v: v.id)])
+
+    @cached_property
+    def attendance_by_session_id(self) -> BatchLoader[int, int]:
+        S = models.EventSession
+        return BatchLoader(self.db, stats.attendance_by_session, int, [(S, lambda s: s.id)])
+
+    @cached_property
+    def occupancy_by_room_id(self) -> BatchLoader[int, int]:
+        R = models.Room
+        return BatchLoader(
+            self.db,
+            lambda db, ids: stats.occupancy_by_room(db, ids, self.clock.read()),
             int,
             [(R, lambda r: r.id)],
         )
-
-        # Loaders that depend on an argument (a moment, the viewer's membership), made on demand.
-        self.keyed: dict[tuple[str, Hashable], BatchLoader[Any, Any]] = {}
 
     def _members_with_users(self, db: Session, ids: list[int]) -> dict[int, models.Member]:
         """Members with their users in one statement: a member is almost always shown by name."""

@@ -35,6 +35,7 @@ from resolvers.errors import (
 )
 from resolvers.ids import decode
 from resolvers.moments import aware, local
+from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -326,18 +327,26 @@ _SCAN_PARAMETERS = [
 ]
 
 
-def _scan_statement() -> Any:
+def _scan_statement() -> PlainSelect:
     """`agora_scan` and the member, user and session its answer names, in one statement.
 
-    Built once: composing it costs more than running it. The function runs once (a CTE
-    that calls a volatile function is always materialized), and the rows joined to it are read
-    as of the statement's start: the member's check-in the function just wrote is not among
-    them (`_record_in_database` applies it)."""
-    M, U, S = models.Member, models.User, models.EventSession
+    A row: whether the scan was a duplicate, the scan-log entry's columns, then the member's,
+    the user's and the session's (all null when the scan names none). Built once: composing it
+    costs more than running it. The function runs once (a CTE that calls a volatile function
+    is always materialized), and the rows joined to it are read as of the statement's start:
+    the member's check-in the function just wrote is not among them (`_record_in_database`
+    applies it)."""
+    RA, M, U, S = models.RoomAccess, models.Member, models.User, models.EventSession
     call = func.agora_scan(*(bindparam(name) for name in _SCAN_PARAMETERS))
     scan = select(call.table_valued(*_SCAN_COLUMNS)).cte("scan")
-    return (
-        select(scan, M, U, S)
+    return PlainSelect(
+        select(
+            scan.c.duplicate,
+            *(scan.c[c.name] for c in columns(RA)),
+            *columns(M),
+            *columns(U),
+            *columns(S),
+        )
         .select_from(scan)
         .outerjoin(M, col(M.id) == scan.c.member_id)
         .outerjoin(U, col(U.id) == M.user_id)
@@ -346,6 +355,9 @@ def _scan_statement() -> Any:
 
 
 _SCAN = _scan_statement()
+_ACCESS_END = 1 + width(models.RoomAccess)
+_USER_AT = _ACCESS_END + width(models.Member)
+_SESSION_AT = _USER_AT + width(models.User)
 
 
 def judged_in_database(ctx: Context) -> bool:
@@ -358,46 +370,33 @@ def _record_in_database(
     """`_record_or_duplicate` in one round trip: `agora_scan` judges, logs and checks in."""
     controller = _controller(viewer, room)
     code = request.code.strip()
-    row = ctx.db.exec(
-        _SCAN,
-        params={
-            "room_id": room.id,
-            "event_id": room.event_id,
-            "capacity": room.capacity,
-            "code": code,
-            "logged_code": code[:MAX_LOGGED_CODE],
-            "at": at,
-            "window": timedelta(minutes=ctx.settings.entry_window_minutes),
-            "controller_id": controller.id,
-            "scanned_by_id": viewer.user_id,
-            "now": ctx.now,
-            "client_scanned_at": request.scanned_at,
-            "client_scan_id": request.client_scan_id,
-        },
-    ).one()
-    # After the scan's own columns: the member, its user and the session it names (or None).
-    named = tuple(row)[len(_SCAN_COLUMNS) :]
-    # agora_scan sends the room's news itself (pg_notify) when it records a scan.
-    access = models.RoomAccess(
-        id=row.id,
-        event_id=row.event_id,
-        room_id=row.room_id,
-        session_id=row.session_id,
-        member_id=row.member_id,
-        code=row.code,
-        controller_id=row.controller_id,
-        scanned_by_id=row.scanned_by_id,
-        status=ScanStatus(row.status),
-        reason=DenyReason(row.reason) if row.reason is not None else None,
-        scanned_at=row.scanned_at,
-        client_scanned_at=row.client_scanned_at,
-        client_scan_id=row.client_scan_id,
+    (row,) = _SCAN.rows(
+        ctx.db,
+        room_id=room.id,
+        event_id=room.event_id,
+        capacity=room.capacity,
+        code=code,
+        logged_code=code[:MAX_LOGGED_CODE],
+        at=at,
+        window=timedelta(minutes=ctx.settings.entry_window_minutes),
+        controller_id=controller.id,
+        scanned_by_id=viewer.user_id,
+        now=ctx.now,
+        client_scanned_at=request.scanned_at,
+        client_scan_id=request.client_scan_id,
     )
-    member = named[0]
-    if member is not None and not row.duplicate and access.status == ScanStatus.GRANTED:
+    # agora_scan sends the room's news itself (pg_notify) when it records a scan.
+    duplicate = bool(row[0])
+    access = attach(ctx.db, models.RoomAccess, row[1:_ACCESS_END])
+    assert access is not None
+    member = attach(ctx.db, models.Member, row[_ACCESS_END:_USER_AT])
+    user = attach(ctx.db, models.User, row[_USER_AT:_SESSION_AT])
+    session = attach(ctx.db, models.EventSession, row[_SESSION_AT:])
+    if member is not None and not duplicate and access.status == ScanStatus.GRANTED:
         _checked_in(member, at)
+    named = (member, user, session)
     rows = (room, controller, *(r for r in named if r is not None))
-    return ScanOutcome(access, duplicate=row.duplicate, rows=rows)
+    return ScanOutcome(access, duplicate=duplicate, rows=rows)
 
 
 def _record_or_duplicate(

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import bindparam
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
-from sqlmodel.sql.expression import Select
 
 import models
 from resolvers.errors import NotFoundError
+from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -35,22 +35,25 @@ def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
     viewer = ctx.require_viewer()
     row = ctx.db.identity_map.get(identity_key(model, pk))
     if row is None:
-        found = ctx.db.exec(_with_event(model), params={"pk": pk}).first()
-        if found is not None:
-            row, event = found
-            ctx.loaders.event_by_id.prime(event.id, event)
+        found = _with_event(model).rows(ctx.db, pk=pk)
+        if found:
+            split = width(model)
+            row = attach(ctx.db, model, found[0][:split])
+            event = attach(ctx.db, models.Event, found[0][split:])
+            assert event is not None
+            ctx.loaders.event_by_id.prime(event.id or 0, event)
     if row is None or not viewer.belongs_to(row.event_id):  # type: ignore[attr-defined]
         raise NotFoundError(f"No {label} has the id {pk}.")
     return row
 
 
 @cache
-def _with_event(model: type[T]) -> Select[tuple[T, models.Event]]:
-    """The row of `model` with id :pk, and its event. Built once per model: composing a
-    statement costs more than running it."""
+def _with_event(model: type[T]) -> PlainSelect:
+    """The columns of the row of `model` with id :pk, then its event's. Built once per model:
+    composing a statement costs more than running it."""
     E = models.Event
-    return (
-        select(model, E)
+    return PlainSelect(
+        select(*columns(model), *columns(E))
         .join(E, col(E.id) == model.event_id)  # type: ignore[attr-defined]
         .where(col(model.id) == bindparam("pk"))  # type: ignore[attr-defined]
     )

@@ -10,7 +10,7 @@ import strawberry
 import models
 from app.context import Info
 from permissions import Allow, Condition, Role, allowed, permits, subjects
-from resolvers import scanning, visits
+from resolvers import scanning, transactions, visits
 from resolvers.ids import decode
 from schema.enums import DenyReason, ScanStatus
 from schema.scan_types import RoomAccess, Visit
@@ -156,6 +156,7 @@ class ScanningMutation:
         *SCAN_RULES,
         subject=subjects.SCAN_INPUT_ROOM,
         description="A controller scans a badge at the door of the room it is assigned to now.",
+        metadata=transactions.ONE_STATEMENT_METADATA,
     )
     def scan_badge(self, info: Info, input: ScanInput) -> ScanResult:
         return ScanResult.from_outcome(
