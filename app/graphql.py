@@ -155,9 +155,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         )
         operations.install_lean_resolvers(self.core_schema)
         engine = sessions.kw["bind"]
-        # On SQLite a request's transaction is what keeps its reads consistent, and a write may
-        # wait for the database file's lock: its writes never run on the event loop.
-        self.writes_on_loop = engine.dialect.name == "postgresql"
+        # PostgreSQL only: on SQLite a request's transaction is what keeps its reads consistent.
         self.autocommit_sessions = (
             sessionmaker(
                 class_=sessions.class_,
@@ -291,18 +289,6 @@ class AgoraGraphQL(GraphQL[Context, None]):
             gated = prepared.introspection and self.production
             if operation is not None and not operation.needs_database and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
-                result = job()
-            elif (
-                self.writes_on_loop
-                and operation is not None
-                and operation.type == CoreOperationType.MUTATION
-                and autocommit
-            ):
-                # One-statement writes on PostgreSQL (the door's scans): three short statements
-                # that wait on no lock but the session row's, held by other statements this
-                # brief. A thread would cost more than they do: the hand-over, then Python's
-                # interpreter lock taken back and forth at every statement (measured: 404 scans/s
-                # through a thread, 502 here, on 2 workers).
                 result = job()
             else:
                 result = await anyio.to_thread.run_sync(job)

@@ -3,9 +3,10 @@ log, check-in, idempotent retries, capacity under parallel scans, and a fixed st
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+import uvicorn
 from sqlmodel import col, func, select
 
 import models
@@ -20,7 +22,6 @@ from models import DenyReason, PaymentStatus, Role, ScanStatus, SessionKind
 from resolvers.badges import new_code
 from tests.conftest import PG_URL, error_codes
 from tests.factories import gid
-from tests.live_server import agora_serve, server_environment
 
 SCAN = """mutation($input: ScanInput!) {
   scanBadge(input: $input) {
@@ -556,21 +557,32 @@ def test_a_scan_costs_the_same_statements_in_a_small_and_a_large_event(
 # --- capacity under parallel scans (PostgreSQL: SQLite serializes writers anyway) --------
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
-def serving_workers(settings) -> Iterator[str]:
-    """`agora serve` with four worker processes on the test database: a door scan runs on its
-    worker's event loop, so scans meet each other in the database as in production, across
-    workers."""
-    with agora_serve(server_environment(settings), workers=4) as url:
-        yield url
+def live_server(app):
+    """The real app served by uvicorn on 127.0.0.1, so requests really run side by side."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.mark.skipif(
     not PG_URL, reason="row locks under concurrency are PostgreSQL's; SQLite serializes writers"
 )
-def test_fifty_parallel_scans_for_the_last_ten_seats_grant_exactly_ten(
-    factory, db, serving_workers
-):
+def test_fifty_parallel_scans_for_the_last_ten_seats_grant_exactly_ten(factory, db, live_server):
     # given: 40 of 50 seats taken, 50 new members at the door at once
     door = _door(factory, capacity=50)
     seated = [factory.member(door.event, Role.PARTICIPANT) for _ in range(40)]
@@ -584,7 +596,7 @@ def test_fifty_parallel_scans_for_the_last_ten_seats_grant_exactly_ten(
         with httpx.Client(timeout=60) as client:
             barrier.wait()
             response = client.post(
-                serving_workers,
+                f"{live_server}/graphql",
                 json={"query": SCAN, "variables": variables},
                 headers={"Authorization": f"Bearer {door.token}"},
             )
@@ -614,7 +626,7 @@ def test_fifty_parallel_scans_for_the_last_ten_seats_grant_exactly_ten(
 @pytest.mark.skipif(
     not PG_URL, reason="concurrent writers are PostgreSQL's; SQLite serializes them"
 )
-def test_parallel_retries_of_one_scan_record_it_once(factory, db, serving_workers):
+def test_parallel_retries_of_one_scan_record_it_once(factory, db, live_server):
     # given: a scanner retrying the same scan ten times at once
     door = _door(factory)
     code = factory.badge(factory.member(door.event, Role.PARTICIPANT)).code
@@ -625,7 +637,7 @@ def test_parallel_retries_of_one_scan_record_it_once(factory, db, serving_worker
         with httpx.Client(timeout=60) as client:
             barrier.wait()
             return client.post(
-                serving_workers,
+                f"{live_server}/graphql",
                 json={"query": SCAN, "variables": variables},
                 headers={"Authorization": f"Bearer {door.token}"},
             ).json()
