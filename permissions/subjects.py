@@ -17,7 +17,7 @@ from permissions.policy import Allow, Subject, permits
 from permissions.roles import Condition, Role
 from resolvers.errors import BadUserInputError, NotFoundError
 from resolvers.ids import decode
-from resolvers.visibility import visible_event, visible_in_event
+from resolvers.visibility import event_of_room, visible_event, visible_in_event
 
 
 def event_subject(event: models.Event) -> Subject:
@@ -137,10 +137,8 @@ VISIT_ID_ARG = by_id("Visit", models.Visit, arg("id"), visit_subject)
 
 
 def _scan_input_room(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:
-    room = visible_in_event(ctx, models.Room, decode("Room", kwargs["input"].room_id), "room")
-    # The loader holds the row for the resolver (the identity map alone keeps it only weakly).
-    ctx.loaders.room_by_id.prime(room.id, room)
-    return room_subject(room)
+    room_id = decode("Room", kwargs["input"].room_id)
+    return Subject(event_id=event_of_room(ctx, room_id), room_id=room_id)
 
 
 SCAN_INPUT_ROOM: SubjectFinder = _scan_input_room

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,9 +33,10 @@ from resolvers.errors import (
     ForbiddenError,
     NotFoundError,
 )
-from resolvers.ids import decode
+from resolvers.ids import decode, encode
 from resolvers.moments import aware, local
 from resolvers.plain import PlainSelect, attach, columns, width
+from resolvers.visibility import event_of_room
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -230,8 +231,8 @@ def _checked_in(member: models.Member, at: datetime) -> None:
         set_committed_value(member, "checked_in_at", at)
 
 
-def _controller(viewer: Viewer, room: models.Room) -> models.Member:
-    member = viewer.member_in(room.event_id)
+def _controller(viewer: Viewer, event_id: int) -> models.Member:
+    member = viewer.member_in(event_id)
     if member is None:
         # The scan log names the member who scanned (RoomAccess.controller is non-null). The
         # @allow lets admins and the organizer scan, so this is not a refusal of the role
@@ -269,7 +270,7 @@ def _record(
     at: datetime,
 ) -> ScanOutcome:
     """Judge the scan at `at` and add it to the scan log (flushed, not committed)."""
-    controller = _controller(viewer, room)
+    controller = _controller(viewer, room.event_id)
     code = request.code.strip()
     verdict = _judge(ctx, room, code, at)
     access = models.RoomAccess(
@@ -312,9 +313,6 @@ _SCAN_COLUMNS = [
     "client_scan_id",
 ]
 _SCAN_PARAMETERS = [
-    "room_id",
-    "event_id",
-    "capacity",
     "code",
     "logged_code",
     "at",
@@ -328,17 +326,37 @@ _SCAN_PARAMETERS = [
 
 
 def _scan_statement() -> PlainSelect:
-    """`agora_scan` and the member, user and session its answer names, in one statement.
+    """The door: the room, `agora_scan`, and the member, user and session its answer names, in
+    one statement.
 
     A row: whether the scan was a duplicate, the scan-log entry's columns, then the member's,
-    the user's and the session's (all null when the scan names none). Built once: composing it
-    costs more than running it. The function runs once (a CTE that calls a volatile function
-    is always materialized), and the rows joined to it are read as of the statement's start:
-    the member's check-in the function just wrote is not among them (`_record_in_database`
-    applies it)."""
-    RA, M, U, S = models.RoomAccess, models.Member, models.User, models.EventSession
-    call = func.agora_scan(*(bindparam(name) for name in _SCAN_PARAMETERS))
-    scan = select(call.table_valued(*_SCAN_COLUMNS)).cte("scan")
+    the user's and the session's (all null when the scan names none), then the room's. No row
+    when the room is not in the event: nothing is judged or written then. Built once: composing
+    it costs more than running it. The function runs once (a CTE that calls a volatile
+    function is always materialized), and the rows joined to it are read as of the statement's
+    start: the member's check-in the function just wrote is not among them
+    (`_record_in_database` applies it)."""
+    RA, M, U, S, R = (
+        models.RoomAccess,
+        models.Member,
+        models.User,
+        models.EventSession,
+        models.Room,
+    )
+    door = (
+        select(*columns(R))
+        .where(col(R.id) == bindparam("room_id"), col(R.event_id) == bindparam("event_id"))
+        .cte("door")
+    )
+    call = func.agora_scan(
+        door.c.id,
+        door.c.event_id,
+        door.c.capacity,
+        *(bindparam(name) for name in _SCAN_PARAMETERS),
+    ).table_valued(*_SCAN_COLUMNS)
+    # The function is called once per row of `door` (a function in FROM sees the items before
+    # it): once, or not at all.
+    scan = select(call).select_from(door).cte("scan")
     return PlainSelect(
         select(
             scan.c.duplicate,
@@ -346,8 +364,10 @@ def _scan_statement() -> PlainSelect:
             *columns(M),
             *columns(U),
             *columns(S),
+            *(door.c[c.name] for c in columns(R)),
         )
         .select_from(scan)
+        .join(door, true())
         .outerjoin(M, col(M.id) == scan.c.member_id)
         .outerjoin(U, col(U.id) == M.user_id)
         .outerjoin(S, col(S.id) == scan.c.session_id)
@@ -358,6 +378,7 @@ _SCAN = _scan_statement()
 _ACCESS_END = 1 + width(models.RoomAccess)
 _USER_AT = _ACCESS_END + width(models.Member)
 _SESSION_AT = _USER_AT + width(models.User)
+_ROOM_AT = _SESSION_AT + width(models.EventSession)
 
 
 def judged_in_database(ctx: Context) -> bool:
@@ -365,16 +386,21 @@ def judged_in_database(ctx: Context) -> bool:
 
 
 def _record_in_database(
-    ctx: Context, viewer: Viewer, room: models.Room, request: ScanRequest, at: datetime
+    ctx: Context,
+    viewer: Viewer,
+    room_id: int,
+    event_id: int,
+    request: ScanRequest,
+    at: datetime,
 ) -> ScanOutcome:
-    """`_record_or_duplicate` in one round trip: `agora_scan` judges, logs and checks in."""
-    controller = _controller(viewer, room)
+    """`_record_or_duplicate` in one round trip: `agora_scan` judges, logs and checks in, at the
+    door of `room_id` if it is a room of `event_id` (NOT_FOUND otherwise)."""
+    controller = _controller(viewer, event_id)
     code = request.code.strip()
-    (row,) = _SCAN.rows(
+    found = _SCAN.rows(
         ctx.db,
-        room_id=room.id,
-        event_id=room.event_id,
-        capacity=room.capacity,
+        room_id=room_id,
+        event_id=event_id,
         code=code,
         logged_code=code[:MAX_LOGGED_CODE],
         at=at,
@@ -385,17 +411,22 @@ def _record_in_database(
         client_scanned_at=request.scanned_at,
         client_scan_id=request.client_scan_id,
     )
+    if not found:
+        # Deleted since the permission check found it (the door wrote nothing).
+        raise NotFoundError(f"No room has the id {encode('Room', room_id)!r}.")
+    (row,) = found
     # agora_scan sends the room's news itself (pg_notify) when it records a scan.
     duplicate = bool(row[0])
     access = attach(ctx.db, models.RoomAccess, row[1:_ACCESS_END])
     assert access is not None
     member = attach(ctx.db, models.Member, row[_ACCESS_END:_USER_AT])
     user = attach(ctx.db, models.User, row[_USER_AT:_SESSION_AT])
-    session = attach(ctx.db, models.EventSession, row[_SESSION_AT:])
+    session = attach(ctx.db, models.EventSession, row[_SESSION_AT:_ROOM_AT])
+    room = attach(ctx.db, models.Room, row[_ROOM_AT:])
     if member is not None and not duplicate and access.status == ScanStatus.GRANTED:
         _checked_in(member, at)
-    named = (member, user, session)
-    rows = (room, controller, *(r for r in named if r is not None))
+    named = (room, member, user, session)
+    rows = (controller, *(r for r in named if r is not None))
     return ScanOutcome(access, duplicate=duplicate, rows=rows)
 
 
@@ -449,10 +480,13 @@ def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
     """A badge presented at a room door now: judged, logged, and answered."""
     viewer = ctx.require_viewer()
     _check(request)
-    room = _visible_room(ctx, viewer, request.room_id)
     if judged_in_database(ctx):
-        outcome = _record_in_database(ctx, viewer, room, request, ctx.now)
+        # The room is read with the door; its event is known already (the permission check).
+        room_id = decode("Room", request.room_id)
+        event_id = event_of_room(ctx, room_id)
+        outcome = _record_in_database(ctx, viewer, room_id, event_id, request, ctx.now)
     else:
+        room = _visible_room(ctx, viewer, request.room_id)
         first = _recorded(ctx, viewer, request.client_scan_id)
         if first is not None:
             return ScanOutcome(first, duplicate=True)
@@ -486,8 +520,11 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
             f"You were not allowed to scan at {room.name} at {when}: "
             "only its assigned controller (or an organizer) may scan there."
         )
-    record = _record_in_database if judged_in_database(ctx) else _record_or_duplicate
-    outcome = record(ctx, viewer, room, request, at)
+    if judged_in_database(ctx):
+        assert room.id is not None
+        outcome = _record_in_database(ctx, viewer, room.id, room.event_id, request, at)
+    else:
+        outcome = _record_or_duplicate(ctx, viewer, room, request, at)
     # Each scan is its own fact: committed alone, so a later bad item loses nothing and
     # the session lock is held for one scan only, not for the whole batch.
     ctx.db.commit()
