@@ -136,9 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"A = {args.revision} at {bases['A']}; B = this checkout at {bases['B']}")
                 codes = bigevent.write_codes(seeded, tmp / "codes.txt")
                 with httpx.Client(base_url=bases["B"], timeout=60) as client:
-                    emails = [seeded.exposant_email, seeded.participant_email]
-                    emails += [seeded.president_email, *(c.email for c in seeded.controllers)]
-                    tokens = {email: harness.login(client, email) for email in emails}
+                    tokens = harness.log_in_personas(client, seeded)
                 run_tag = f"compare{int(time.time())}{secrets.token_hex(2)}"
                 chosen = [
                     w

@@ -332,6 +332,14 @@ def login(client: httpx.Client, email: str) -> str:
     return str(data["login"]["accessToken"])
 
 
+def log_in_personas(client: httpx.Client, seeded: Seeded) -> dict[str, str]:
+    """Each persona's access token, by email: the exposant, the participant, the president and
+    one controller per room."""
+    emails = [seeded.exposant_email, seeded.participant_email, seeded.president_email]
+    emails += [c.email for c in seeded.controllers]
+    return {email: login(client, email) for email in emails}
+
+
 def workloads(seeded: Seeded, tokens: dict[str, str], codes: Path, run_tag: str) -> list[Workload]:
     event_gid = encode("Event", seeded.event_id)
     exposant_gid = encode("Member", seeded.exposant_member_id)
@@ -648,9 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         run_tag = f"bench{int(time.time())}{secrets.token_hex(2)}"
         with httpx.Client(base_url=agora_base, timeout=60) as client:
-            emails = [seeded.exposant_email, seeded.participant_email, seeded.president_email]
-            emails += [c.email for c in seeded.controllers]
-            tokens = {email: login(client, email) for email in emails}
+            tokens = log_in_personas(client, seeded)
             chosen = [
                 w
                 for w in workloads(seeded, tokens, codes, run_tag)

@@ -3,7 +3,9 @@
 A scan costs a fixed handful of statements whatever the size of the event. On PostgreSQL the
 verdict and its scan-log entry are one call of `agora_scan` (installed by the migration
 7d3f1c2a9b40, its seat count since 5b2e9d7c1f03), which applies the rules below inside the
-database, in the statement that also reads the member and session the answer names. SQLite
+database, in the statement that also reads the room (its capacity, and that it is a room of
+the event the permission check judged) and the member and session the answer names; it runs
+without a transaction around it (`resolvers.transactions`). SQLite
 runs them here: the badge and its member in one statement, the session in the room with its
 count of members let in (`session.admitted`, kept by triggers on the scan log) in one, the
 paid access in one (paid ateliers only), whether the member was let in before in one (only

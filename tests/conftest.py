@@ -157,10 +157,18 @@ def count_statements(engine: Engine) -> Callable[[], Any]:
         def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             statements.append(statement)
 
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with before_each_statement(engine, record):
             yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@contextmanager
+def before_each_statement(engine: Engine, record: Callable[..., None]) -> Iterator[None]:
+    """`record(connection, cursor, statement, parameters, …)` is told of each SQL statement the
+    server runs meanwhile."""
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 import models
 from models import Role
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, before_each_statement
 from tests.factories import gid
 
 pytestmark = pytest.mark.skipif(
@@ -41,11 +41,8 @@ def driver_modes(engine: Engine) -> Callable[[], Any]:
         def record(_conn: Any, cursor: Any, *_args: Any) -> None:
             modes.append(cursor.connection.autocommit)
 
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with before_each_statement(engine, record):
             yield modes
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
 
     return watching
 
