@@ -442,6 +442,21 @@ def test_room_of_an_event_the_viewer_is_not_in_is_not_found(gql, factory, db):
     assert _log(db) == []
 
 
+def test_a_slot_naming_a_room_of_another_event_opens_no_door(gql, factory, db):
+    # given: a controller whose slot (data written around the API) names another event's room
+    door = _door(factory)
+    other_room = factory.room(factory.event(president=factory.user()))
+    factory.session(other_room)
+    factory.assignment(door.controller, other_room)
+    code = factory.badge(factory.member(door.event, Role.PARTICIPANT)).code
+    variables = {"input": {"roomId": gid("Room", other_room), "code": code}}
+    # when
+    body = gql(SCAN, variables, door.token)
+    # then: the room is not one of the controller's event; nothing is judged or logged
+    assert error_codes(body) == ["NOT_FOUND"]
+    assert _log(db) == []
+
+
 def test_organizer_who_is_a_member_scans_as_that_member(gql, factory, db):
     # given: the president also holds a membership (gestionnaire) in the event
     door = _door(factory)
