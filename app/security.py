@@ -78,6 +78,7 @@ def read_access_token(settings: Settings, token: str) -> int:
 _VERIFIED: dict[tuple[str, str], AccessToken] = {}
 _VERIFIED_LOCK = threading.Lock()
 VERIFIED_TOKENS = 4096
+EXPIRED = "The access token has expired; refresh it or log in again."
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessToken:
@@ -93,9 +94,6 @@ def decode_access_token(settings: Settings, token: str) -> AccessToken:
     elif verified.expires_at <= datetime.now(UTC):
         raise InvalidToken(EXPIRED)
     return verified
-
-
-EXPIRED = "The access token has expired; refresh it or log in again."
 
 
 def _verify_access_token(settings: Settings, token: str) -> AccessToken:

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import models
-from models import Role
 from tests.conftest import PG_URL, before_each_statement
 from tests.factories import gid
+from tests.live_data import Door
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="SQLite runs every request in a transaction (its reads' snapshot)"
@@ -47,20 +46,9 @@ def driver_modes(engine: Engine) -> Callable[[], Any]:
     return watching
 
 
-def _door(factory) -> tuple[models.Room, str, str]:
-    event = factory.event(president=factory.user())
-    room = factory.room(event, capacity=10)
-    factory.session(room)
-    controller = factory.member(event, Role.CONTROLLEUR_DES_BADGES)
-    factory.assignment(controller, room)
-    token = factory.token(factory.db.get(models.User, controller.user_id))
-    participant = factory.member(event, Role.PARTICIPANT)
-    return room, token, factory.badge(participant).code
-
-
-def test_a_door_scan_runs_without_begin_and_commit(gql, factory, driver_modes):
+def test_a_door_scan_runs_without_begin_and_commit(gql, factory, door: Door, driver_modes):
     # given
-    room, token, code = _door(factory)
+    room, token, code = door.room, door.controller_token, factory.badge(door.guest).code
     variables = {"input": {"roomId": gid("Room", room), "code": code, "clientScanId": "a"}}
     # when
     with driver_modes() as modes:
@@ -74,9 +62,9 @@ def test_a_door_scan_runs_without_begin_and_commit(gql, factory, driver_modes):
     assert gql.ok(SCAN, variables, token)["scanBadge"]["duplicate"] is True
 
 
-def test_a_query_runs_without_begin_and_commit(gql, factory, driver_modes):
+def test_a_query_runs_without_begin_and_commit(gql, door: Door, driver_modes):
     # given
-    room, token, _code = _door(factory)
+    room, token = door.room, door.controller_token
     # when
     with driver_modes() as modes:
         assert gql.ok(ROOM, {"id": gid("Room", room)}, token)["room"]["name"] == room.name
