@@ -1,9 +1,11 @@
 """The per-worker end of live news: one listening connection, fanned out to this worker's subscribers.
 
 Write paths publish through `resolvers.news` in their own transaction. On PostgreSQL every
-worker holds one connection that LISTENs on the news channel (psycopg's async notifies) and rings
-the feeds of its subscribers that follow the topic; a scan served by one worker reaches
-subscribers on every other. On SQLite (one process) committed news comes straight from the
+worker with subscribers holds one connection that LISTENs on the news channel (psycopg's async
+notifies) and rings the feeds of its subscribers that follow the topic; a scan served by one
+worker reaches subscribers on every other. A worker without subscribers lets its connection go
+after `live_listen_idle_seconds`: every scan's news would otherwise wake it, and a database
+backend, for nobody. On SQLite (one process) committed news comes straight from the
 writing thread. A feed only says "look again": the subscriber reads what changed itself, under
 its own rights, so a burst of news costs one read.
 """
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
@@ -34,7 +37,10 @@ SHARED_READS = 1000
 
 # How long the listener waits for news before it checks that its connection still answers.
 LISTEN_HEALTH_SECONDS = 30.0
-# Waiting for the first LISTEN at start-up; past this the server starts anyway and keeps trying.
+# How often the listener looks whether it still has subscribers to listen for.
+LISTEN_IDLE_CHECK_SECONDS = 1.0
+# A new subscription waits this long at most for its worker to listen; past it, it starts
+# anyway (the listener rings every feed once it listens, so nothing is missed for long).
 LISTEN_READY_SECONDS = 5.0
 MAX_RECONNECT_DELAY = 30.0
 # How the listening connection shows in pg_stat_activity.
@@ -121,10 +127,16 @@ class SharedReads:
                 self._entries[key] = (generation, value)
             return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
 
 class Hub:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, idle_seconds: float = 30.0) -> None:
         self.engine = engine
+        # Without subscribers this long, the listener lets its connection go.
+        self.idle_seconds = idle_seconds
         # News received per topic on this worker, and reads shared among its subscribers.
         self.generations: Counter[str] = Counter()
         self.reads = SharedReads()
@@ -137,6 +149,9 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening: asyncio.Event | None = None
+        # Set while this worker has subscribers, or had some less than `idle_seconds` ago.
+        self._wanted: asyncio.Event | None = None
+        self._idle_since: float | None = None
         # Lifespans running: an app served by several test clients at once starts it each time.
         self._runs = 0
 
@@ -153,9 +168,24 @@ class Hub:
         return self._limiters[loop]
 
     def feed(self) -> Feed:
+        """A new subscription's feed (on the event loop); see `ready` before its first read."""
         feed = Feed(self)
         self._all.add(feed)
+        self._idle_since = None
+        if self._wanted is not None:
+            self._wanted.set()
         return feed
+
+    async def ready(self) -> None:
+        """Until this worker listens (at most LISTEN_READY_SECONDS): news sent from then on
+        reaches the subscription that asked."""
+        if self._listening is None or self._listening.is_set():
+            return
+        try:
+            async with asyncio.timeout(LISTEN_READY_SECONDS):
+                await self._listening.wait()
+        except TimeoutError:
+            log.warning("live news: not listening yet; subscribers poll until it is")
 
     async def start(self) -> None:
         self._runs += 1
@@ -164,12 +194,8 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         if self.engine.dialect.name == "postgresql":
             self._listening = asyncio.Event()
+            self._wanted = asyncio.Event()
             self._listener = asyncio.create_task(self._listen(), name="agora-live-listener")
-            try:
-                async with asyncio.timeout(LISTEN_READY_SECONDS):
-                    await self._listening.wait()
-            except TimeoutError:
-                log.warning("live news: not listening yet; subscribers poll until it is")
         else:
             news.add_local_sink(self.database_url, self._from_writer_thread)
 
@@ -199,9 +225,11 @@ class Hub:
                 feed.ring(rights=payload in feed.rights)
 
     def ring_all(self) -> None:
-        # News may have been missed: no shared read made before now stands for what follows.
-        for topic in list(self.generations):
+        # News may have been missed: no shared read made before now stands for what follows,
+        # whether or not news on its topic ever came (a read in progress counts as before).
+        for topic in set(self.generations) | set(self._feeds):
             self.generations[topic] += 1
+        self.reads.clear()
         for feed in self._all:
             feed.ring(rights=True)
 
@@ -212,6 +240,8 @@ class Hub:
 
     def _unfollow(self, feed: Feed) -> None:
         self._all.discard(feed)
+        if not self._all and self._idle_since is None:
+            self._idle_since = time.monotonic()
         for topic in feed.topics:
             followers = self._feeds.get(topic)
             if followers is not None:
@@ -231,29 +261,45 @@ class Hub:
     def _conninfo(self) -> str:
         return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
+    def _still_wanted(self) -> bool:
+        """False once this worker has had no subscriber for `idle_seconds`; a new one wants
+        the listener again (`feed`)."""
+        if self._all or self._idle_since is None:
+            return True
+        if time.monotonic() - self._idle_since < self.idle_seconds:
+            return True
+        assert self._wanted is not None
+        self._wanted.clear()
+        return False
+
     async def _listen(self) -> None:
+        assert self._wanted is not None and self._listening is not None
         delay = 0.5
         while True:
+            await self._wanted.wait()
             try:
                 async with await psycopg.AsyncConnection.connect(
                     self._conninfo(), autocommit=True, application_name=LISTENER_NAME
                 ) as conn:
                     await conn.execute(f"LISTEN {news.CHANNEL}")
-                    if self._listening is not None:
-                        self._listening.set()
+                    self._listening.set()
                     # News sent while this worker was not listening is lost: every subscriber
                     # looks again from where it was.
                     self.ring_all()
                     delay = 0.5
-                    while True:
-                        async for notify in conn.notifies(timeout=LISTEN_HEALTH_SECONDS):
+                    checked = time.monotonic()
+                    while self._still_wanted():
+                        async for notify in conn.notifies(timeout=LISTEN_IDLE_CHECK_SECONDS):
                             self.dispatch((notify.payload,))
-                        await conn.execute("SELECT 1")
+                        if time.monotonic() - checked >= LISTEN_HEALTH_SECONDS:
+                            await conn.execute("SELECT 1")
+                            checked = time.monotonic()
+                    self._listening.clear()
+                    continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001  (any failure: reconnect, never die)
-                if self._listening is not None:
-                    self._listening.clear()
+                self._listening.clear()
                 log.warning(
                     "live news: listening connection lost (%s); retrying in %.1fs", exc, delay
                 )

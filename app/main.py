@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     graphql = AgoraGraphQL(schema, settings, sessions, LoginThrottle(settings, engine))
-    hub = Hub(engine)
+    hub = Hub(engine, settings.live_listen_idle_seconds)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -47,6 +47,8 @@ class Settings:
     live_max_subscriptions: int
     # The most WebSockets one user may hold open on one server process.
     live_max_connections: int
+    # A server process without subscribers stops listening for news after this long.
+    live_listen_idle_seconds: float
     # Query answers each server process keeps to serve again while the database and the
     # clock leave them true (`app.response_cache`); 0 keeps none.
     response_cache_size: int
@@ -132,6 +134,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
         live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
+        live_listen_idle_seconds=_positive(
+            environ, "AGORA_LIVE_LISTEN_IDLE_SECONDS", "30", float
+        ),
         response_cache_size=_at_least_zero(environ, "AGORA_RESPONSE_CACHE_SIZE", "2000"),
         worker_threads=_positive(environ, "AGORA_WORKER_THREADS", "4", int),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),

@@ -154,6 +154,8 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
         context = self.view.operation_context(self.context)
         self.contexts[operation] = context
         try:
+            # The worker listens before the subscription's first read: no news falls between.
+            await self.view.hub.ready()
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
