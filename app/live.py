@@ -273,7 +273,8 @@ class Hub:
         return False
 
     async def _listen(self) -> None:
-        assert self._wanted is not None and self._listening is not None
+        assert self._wanted is not None
+        assert self._listening is not None
         delay = 0.5
         while True:
             await self._wanted.wait()

@@ -134,9 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         live_max_subscriptions=_positive(environ, "AGORA_LIVE_MAX_SUBSCRIPTIONS", "20", int),
         live_max_connections=_positive(environ, "AGORA_LIVE_MAX_CONNECTIONS", "10", int),
-        live_listen_idle_seconds=_positive(
-            environ, "AGORA_LIVE_LISTEN_IDLE_SECONDS", "30", float
-        ),
+        live_listen_idle_seconds=_positive(environ, "AGORA_LIVE_LISTEN_IDLE_SECONDS", "30", float),
         response_cache_size=_at_least_zero(environ, "AGORA_RESPONSE_CACHE_SIZE", "2000"),
         worker_threads=_positive(environ, "AGORA_WORKER_THREADS", "4", int),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
