@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
+from weakref import WeakMethod
 
 import strawberry
 from graphql import (
@@ -23,6 +24,7 @@ from graphql import (
     ExecutionResult,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLResolveInfoHelpers,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -44,6 +46,8 @@ from strawberry.types.field import StrawberryField
 from app.limits import Limits, limit_rule, uses_introspection
 from permissions.fields import AllowExtension
 from resolvers import transactions
+
+T = TypeVar("T")
 
 MAX_DEPTH = 12
 MAX_TOKENS = 5000
@@ -179,6 +183,18 @@ def _leaf_read(schema: GraphQLSchema, parent: GraphQLObjectType, details: Any) -
     return definition.python_name, named.coerce_output_value  # type: ignore[union-attr]
 
 
+def _weakly(method: Callable[..., T]) -> Callable[..., T]:
+    """`method`, without keeping its object alive."""
+    ref = WeakMethod(method)
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        bound = ref()
+        assert bound is not None, "called after the execution ended"
+        return bound(*args, **kwargs)
+
+    return call
+
+
 class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, except that plain stored leaves are read without building a
     resolve info, an argument map and a path each: under a 400-session programme those are
@@ -187,6 +203,12 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # graphql-core's helpers hold the executor's own bound methods: a cycle that leaves the
+        # whole request's state to the garbage collector, whose pauses stall every thread of
+        # the worker (the tail of the scans' latency). These reach the executor weakly.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
         # id(grouped field set) -> (that set, kept alive so the id stays its own; its plan).
         self._plans: dict[int, tuple[Any, list[tuple[str, Any, LeafRead | None]]]] = {}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func
@@ -239,9 +239,11 @@ class Loaders:
 
     @cached_property
     def member_by_id(self) -> BatchLoader[int, models.Member | None]:
+        # The users' loader, not this object: a loader holding its Loaders would make a cycle
+        # that only the garbage collector could free, which pauses every thread to do it.
         return BatchLoader(
             self.db,
-            self._members_with_users,
+            partial(_members_with_users, self.user_by_id),
             _none,
             [
                 (models.Visit, lambda v: v.participant_id),
@@ -345,17 +347,6 @@ class Loaders:
             [(R, lambda r: r.id)],
         )
 
-    def _members_with_users(self, db: Session, ids: list[int]) -> dict[int, models.Member]:
-        """Members with their users in one statement: a member is almost always shown by name."""
-        M, U = models.Member, models.User
-        rows = db.exec(select(M, U).join(U, col(U.id) == M.user_id).where(among(col(M.id), ids)))
-        found = {}
-        for member, user in rows:
-            found[member.id] = member
-            if user.id not in self.user_by_id.cache:
-                self.user_by_id.prime(user.id, user)
-        return found
-
     def _keyed(self, name: str, arg: Hashable, make: Callable[[], BatchLoader[Any, Any]]) -> Any:
         if (name, arg) not in self.keyed:
             self.keyed[(name, arg)] = make()
@@ -432,3 +423,17 @@ class Loaders:
     def clear(self) -> None:
         for loader in self.all():
             loader.clear()
+
+
+def _members_with_users(
+    users: BatchLoader[int, models.User | None], db: Session, ids: list[int]
+) -> dict[int, models.Member]:
+    """Members with their users in one statement: a member is almost always shown by name."""
+    M, U = models.Member, models.User
+    rows = db.exec(select(M, U).join(U, col(U.id) == M.user_id).where(among(col(M.id), ids)))
+    found = {}
+    for member, user in rows:
+        found[member.id] = member
+        if user.id not in users.cache:
+            users.prime(user.id, user)
+    return found
