@@ -57,6 +57,14 @@ class Feed:
         # Topics whose news may shrink the subscriber's rights, and whether some came in.
         self.rights: set[str] = set()
         self._rights_news = False
+        # Past `ready`: its subscription may have read, so news it might have missed matters.
+        self.started = False
+
+    async def ready(self) -> None:
+        """Until this worker listens (at most LISTEN_READY_SECONDS), before the subscription's
+        first read: news sent from then on reaches it."""
+        await self._hub.listening()
+        self.started = True
 
     def follow(self, topics: Iterable[str]) -> None:
         self._hub._follow(self, set(topics) - self.topics)
@@ -168,7 +176,7 @@ class Hub:
         return self._limiters[loop]
 
     def feed(self) -> Feed:
-        """A new subscription's feed (on the event loop); see `ready` before its first read."""
+        """A new subscription's feed (on the event loop); see `Feed.ready`."""
         feed = Feed(self)
         self._all.add(feed)
         self._idle_since = None
@@ -176,9 +184,8 @@ class Hub:
             self._wanted.set()
         return feed
 
-    async def ready(self) -> None:
-        """Until this worker listens (at most LISTEN_READY_SECONDS): news sent from then on
-        reaches the subscription that asked."""
+    async def listening(self) -> None:
+        """Until this worker listens, at most LISTEN_READY_SECONDS."""
         if self._listening is None or self._listening.is_set():
             return
         try:
@@ -230,8 +237,10 @@ class Hub:
         for topic in set(self.generations) | set(self._feeds):
             self.generations[topic] += 1
         self.reads.clear()
+        # A subscription still waiting for the listener has read nothing yet: nothing to redo.
         for feed in self._all:
-            feed.ring(rights=True)
+            if feed.started:
+                feed.ring(rights=True)
 
     def _follow(self, feed: Feed, topics: set[str]) -> None:
         feed.topics |= topics

@@ -155,7 +155,8 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
         self.contexts[operation] = context
         try:
             # The worker listens before the subscription's first read: no news falls between.
-            await self.view.hub.ready()
+            if context.feed is not None:
+                await context.feed.ready()
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
