@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # out of the collector's sight, a request's garbage is collected without walking them
         # (a third of a large read's time went to the collector before).
         gc.freeze()
+        # GraphQL operations run in AgoraGraphQL.threads; the file and export routes and the
+        # WebSocket's checks take anyio's threads, as many.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await hub.start()
         try:

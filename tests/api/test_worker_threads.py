@@ -13,13 +13,18 @@ from app.main import create_app
 from app.settings import SettingsError, load_settings
 
 
+def _operation_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("agora-operation")}
+
+
 def test_the_server_runs_operations_in_the_threads_it_is_given(settings, engine):
     # given
+    before = _operation_threads()
     app = create_app(dataclasses.replace(settings, worker_threads=3), engine)
     with TestClient(app) as client:
-        # then: the process's pool is the setting, not anyio's default of 40
+        # then: anyio's pool (files, exports) is the setting, not anyio's default of 40
         assert client.portal.call(lambda: current_default_thread_limiter().total_tokens) == 3
-        # and operations still run in it (a threaded operation answers)
+        # and six operations at once run in at most three threads of the server's own
         seen: list[str] = []
 
         def ask() -> None:
@@ -32,6 +37,7 @@ def test_the_server_runs_operations_in_the_threads_it_is_given(settings, engine)
         for asker in askers:
             asker.join(timeout=30)
         assert seen == ["UNAUTHENTICATED"] * 6
+        assert 1 <= len(_operation_threads() - before) <= 3
 
 
 def test_the_worker_threads_setting_is_checked():
