@@ -15,7 +15,7 @@ import models
 from app import security
 from app.live import Feed
 from app.settings import Settings
-from permissions.viewer import Viewer
+from permissions.viewer import KeptViewers, Viewer
 from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
 from resolvers.moments import Clock
@@ -42,6 +42,11 @@ class Context:
     # HTTP). Subscriptions get their own few, so hundreds of door displays waking at once
     # queue among themselves instead of in front of the scans that wake them.
     thread_limiter: Any = None
+    # Viewers read by earlier requests, for an operation whose one write checks that its
+    # viewer still holds (see `KeptViewers`); None: read the viewer afresh.
+    kept_viewers: KeptViewers | None = None
+    # A write checked, in its own statement, that a reused viewer still held (it did).
+    standing_checked: bool = False
     # A subscription's reads run in worker threads: one thread at a time in `db`.
     db_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _loaders: Loaders | None = field(default=None, init=False)
@@ -68,6 +73,10 @@ class Context:
             self._viewer = self._load_viewer()
             self._viewer_loaded = True
         return self._viewer
+
+    def viewer_if_loaded(self) -> Viewer | None:
+        """The viewer if this request has read it (no read, no error otherwise)."""
+        return self._viewer if self._viewer_loaded else None
 
     def require_viewer(self) -> Viewer:
         viewer = self.viewer
@@ -116,7 +125,7 @@ class Context:
             user_id = security.read_access_token(self.settings, token)
         except security.InvalidToken as exc:
             raise UnauthenticatedError(str(exc)) from exc
-        viewer = Viewer.load(self.db, user_id)
+        viewer = Viewer.load(self.db, user_id, self.kept_viewers)
         if viewer is None:
             raise UnauthenticatedError("The access token's user no longer exists.")
         return viewer

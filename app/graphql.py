@@ -43,7 +43,8 @@ from app.limits import Limits
 from app.response_cache import CommitMarker, ResponseCache
 from app.settings import Settings
 from app.throttle import LoginThrottle
-from resolvers.errors import AgoraError, ForbiddenError
+from permissions.viewer import KeptViewers
+from resolvers.errors import AgoraError, ForbiddenError, StaleViewer
 from resolvers.moments import Clock
 from schema.errors import coded
 
@@ -176,6 +177,8 @@ class AgoraGraphQL(GraphQL[Context, None]):
             if engine.dialect.name == "postgresql"
             else sessions
         )
+        # PostgreSQL only: there the door's statement checks that a reused viewer still holds.
+        self.kept_viewers = KeptViewers() if engine.dialect.name == "postgresql" else None
         self.cache = (
             ResponseCache(CommitMarker(engine), settings.response_cache_size)
             if settings.response_cache_size
@@ -304,14 +307,27 @@ class AgoraGraphQL(GraphQL[Context, None]):
                 key = self.cache.key(token, query, variables, name)
                 run = partial(self._run_in_thread, request, prepared, variables, name, token)
                 return await self.cache.serve(key, run)
-            context = self.context_for(request, autocommit=autocommit)
+            # A mutation that writes in one statement checks its viewer's standing there: it may
+            # reuse the viewer an earlier request read (`KeptViewers`).
+            reuse = (
+                autocommit
+                and operation is not None
+                and operation.type == CoreOperationType.MUTATION
+            )
+            context = self.context_for(request, autocommit=autocommit, reuse_viewer=reuse)
             job = partial(self._execute_and_close, prepared, context, variables, name)
             gated = prepared.introspection and self.production
             if operation is not None and not operation.needs_database and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
                 result = job()
             else:
-                result = await self.in_thread(job)
+                try:
+                    result = await self.in_thread(job)
+                except StaleViewer:
+                    # It wrote nothing: again, with the viewer as it is now.
+                    context = self.context_for(request, autocommit=autocommit)
+                    job = partial(self._execute_and_close, prepared, context, variables, name)
+                    result = await self.in_thread(job)
             payload = operations.response_body(result.data, result.errors)
             if payload["data"] is None and "errors" in payload:
                 return self._refused(payload)
@@ -380,6 +396,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
                     return ExecutionResult(data=None, errors=[coded(_error(refusal))])
             hide = self.production
             result = operations.run(self.core_schema, prepared, context, variables, name, hide)
+            self._judged_afresh_if_stale(context, result)
             errors = [
                 coded(operations.without_suggestion(e) if hide else e) for e in result.errors or ()
             ]
@@ -388,11 +405,29 @@ class AgoraGraphQL(GraphQL[Context, None]):
             # Anything a failed use case left uncommitted is rolled back here.
             context.db.close()
 
-    def context_for(self, request: Request | WebSocket, *, autocommit: bool = False) -> Context:
+    def _judged_afresh_if_stale(self, context: Context, result: Any) -> None:
+        """Raise StaleViewer when the operation must run again with its viewer read afresh:
+        its write found the reused viewer stale, or it was refused (or failed) before any write
+        checked the viewer, since a stale viewer may be what refused it (a controller moved to
+        this room since). Nothing was written in either case."""
+        viewer = context.viewer_if_loaded()
+        if viewer is None or not viewer.reused or not result.errors:
+            return
+        stale = any(isinstance(e.original_error, StaleViewer) for e in result.errors)
+        if stale or not context.standing_checked:
+            if self.kept_viewers is not None:
+                self.kept_viewers.drop(viewer.user_id)
+            raise StaleViewer(viewer.user_id)
+
+    def context_for(
+        self, request: Request | WebSocket, *, autocommit: bool = False, reuse_viewer: bool = False
+    ) -> Context:
         """A request's context; with `autocommit`, on PostgreSQL its statements run without
-        BEGIN and COMMIT (see `resolvers.transactions`)."""
+        BEGIN and COMMIT (see `resolvers.transactions`); with `reuse_viewer`, its viewer may be
+        one an earlier request read (`KeptViewers`)."""
         sessions = self.autocommit_sessions if autocommit else self.sessions
         return Context(
+            kept_viewers=self.kept_viewers if reuse_viewer else None,
             db=sessions(),
             settings=self.settings,
             clock=Clock(models.utcnow()),

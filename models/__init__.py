@@ -25,7 +25,7 @@ from models.room_access import RoomAccess
 from models.session import EventSession, SessionAccess
 from models.staff import RoomAssignment
 from models.throttle import RateLimitCounter
-from models.user import RefreshToken, User
+from models.user import RefreshToken, User, ViewerStanding
 from models.visit import Visit, VisitTag
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visit",
+    "ViewerStanding",
     "VisitTag",
     "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlmodel import Field, SQLModel
 
 from models.base import created_timestamp, timestamp
@@ -37,3 +37,15 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = timestamp()
     used_at: datetime | None = timestamp(default=None)
     revoked_at: datetime | None = timestamp(default=None)
+
+
+class ViewerStanding(SQLModel, table=True):
+    """How many times what the permission checks read about a user has changed: their user
+    row, memberships (role, event), staff slots and presidencies. Kept by triggers on
+    PostgreSQL, where a server process may reuse a viewer it read before as long as this
+    number has not moved (the door's statement checks it); no row means 0."""
+
+    __tablename__ = "viewer_standing"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(sa_type=BigInteger, default=0)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_
+from sqlalchemy import and_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,11 @@ class Viewer:
     _scanned: dict[int, BatchLoader[int, bool]] = field(default_factory=dict)
     # (rules, event id) -> what those rules leave to decide per object (permissions.policy.plan).
     plans: dict[Any, tuple[bool, tuple[Any, ...]]] = field(default_factory=dict)
+    # The user's `viewer_standing.version` when this standing was read.
+    standing_version: int = 0
+    # Read by an earlier request (`KeptViewers`): a write that depends on it checks, in its own
+    # statement, that `standing_version` still holds (the door does; see `StaleViewer`).
+    reused: bool = False
 
     @property
     def user_id(self) -> int:
@@ -45,22 +50,29 @@ class Viewer:
         return self.user.is_admin
 
     @classmethod
-    def load(cls, db: Session, user_id: int) -> Viewer | None:
+    def load(cls, db: Session, user_id: int, kept: KeptViewers | None = None) -> Viewer | None:
         """The user, their standing (memberships, presidencies) and their staff slots in one
-        statement; None when no such user exists. Every authenticated request starts here."""
-        rows = _LOAD_VIEWER.rows(db, user_id=user_id)
-        if not rows:
-            return None
+        statement; None when no such user exists. Every authenticated request starts here.
+        With `kept`, the rows an earlier request of this process read, if any (the viewer is
+        then `reused`), and the rows read now are kept for the next."""
+        rows = kept.get(user_id) if kept is not None else None
+        reused = rows is not None
+        if rows is None:
+            rows = _LOAD_VIEWER.rows(db, user_id=user_id)
+            if not rows:
+                return None
+            if kept is not None:
+                kept.put(user_id, rows)
         U, M, A = models.User, models.Member, models.RoomAssignment
         user = attach(db, U, rows[0][:_USER_END])
         assert user is not None
-        viewer = cls(user=user, db=db)
+        viewer = cls(user=user, db=db, standing_version=rows[0][-1], reused=reused)
         standing: list[tuple[int | None, int | None, models.Member | None]] = []
         slots: dict[int, models.RoomAssignment] = {}
         for row in rows:
             member = attach(db, M, row[_MEMBER_AT:_SLOT_AT])
             standing.append((row[_USER_END], row[_USER_END + 1], member))
-            slot = attach(db, A, row[_SLOT_AT:])
+            slot = attach(db, A, row[_SLOT_AT:-1])
             if slot is not None:
                 slots[slot.id or 0] = slot
         viewer.__dict__["_standing"] = _standing_of(user_id, standing)
@@ -186,18 +198,50 @@ def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bo
 def _load_viewer_statement() -> PlainSelect:
     # Built once: composing it (the aliased member, the joins) costs more than running it.
     # A row: the user's columns, the event's id and president, the membership's, the slot's.
+    # The standing's version comes last, read in the same snapshot.
     U, E, M, A = models.User, models.Event, models.Member, models.RoomAssignment
+    VS = models.ViewerStanding
     other = aliased(M)
     belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
     statement = (
-        select(*columns(U), E.id, E.president_id, *columns(M), *columns(A))
+        select(
+            *columns(U),
+            E.id,
+            E.president_id,
+            *columns(M),
+            *columns(A),
+            func.coalesce(VS.version, literal_column("0")),
+        )
         .select_from(U)
         .outerjoin(E, or_(col(E.president_id) == U.id, belongs))
         .outerjoin(M, and_(col(M.event_id) == E.id, col(M.user_id) == U.id))
         .outerjoin(A, col(A.member_id) == M.id)
+        .outerjoin(VS, col(VS.user_id) == U.id)
         .where(col(U.id) == bindparam("user_id"))
     )
     return PlainSelect(statement)
+
+
+class KeptViewers:
+    """The viewer rows earlier requests of this server process read, by user id: an operation
+    whose one write checks the standing's version (the door) may reuse them instead of reading
+    the viewer again. Plain tuples, shared by the threads; each request attaches its own
+    objects. At most `size` users; past that, it starts afresh."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._rows: dict[int, list[tuple[Any, ...]]] = {}
+
+    def get(self, user_id: int) -> list[tuple[Any, ...]] | None:
+        return self._rows.get(user_id)
+
+    def put(self, user_id: int, rows: list[tuple[Any, ...]]) -> None:
+        if len(self._rows) >= self.size:
+            self._rows = {}
+        self._rows[user_id] = rows
+
+    def drop(self, user_id: int) -> None:
+        self._rows.pop(user_id, None)
 
 
 _LOAD_VIEWER = _load_viewer_statement()

@@ -49,3 +49,13 @@ class RateLimitedError(AgoraError):
     @property
     def extensions(self) -> dict[str, str | int]:  # type: ignore[override]
         return {"code": self.code, "retryAfterSeconds": self.retry_after}
+
+
+class StaleViewer(Exception):  # noqa: N818  (not an error of the client's: a signal to retry)
+    """A write found that the viewer it was judged with, reused from an earlier request
+    (`permissions.viewer.KeptViewers`), is no longer the viewer's standing: it wrote nothing,
+    and the operation runs again with the viewer read afresh. Never shown to a client."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"the standing of user {user_id} changed")
+        self.user_id = user_id

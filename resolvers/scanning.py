@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, or_, true, update
+from sqlalchemy import BigInteger, bindparam, func, literal_column, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,6 +34,7 @@ from resolvers.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    StaleViewer,
 )
 from resolvers.ids import decode, encode
 from resolvers.moments import aware, local
@@ -331,23 +332,42 @@ def _scan_statement() -> PlainSelect:
     """The door: the room, `agora_scan`, and the member, user and session its answer names, in
     one statement.
 
-    A row: whether the scan was a duplicate, the scan-log entry's columns, then the member's,
-    the user's and the session's (all null when the scan names none), then the room's. No row
-    when the room is not in the event: nothing is judged or written then. Built once: composing
+    One row: whether a reused viewer still holds (always true for a viewer read by this
+    request), whether the scan was a duplicate, the scan-log entry's columns, then the
+    member's, the user's and the session's (all null when the scan names none), then the
+    room's. Everything but the first is null when the viewer does not hold or the room is not
+    in the event: nothing is judged or written then. Built once: composing
     it costs more than running it. The function runs once (a CTE that calls a volatile
     function is always materialized), and the rows joined to it are read as of the statement's
     start: the member's check-in the function just wrote is not among them
     (`_record_in_database` applies it)."""
-    RA, M, U, S, R = (
+    RA, M, U, S, R, VS = (
         models.RoomAccess,
         models.Member,
         models.User,
         models.EventSession,
         models.Room,
+        models.ViewerStanding,
     )
+    # A viewer reused from an earlier request (`standing_version` not null) must still hold:
+    # its user exists and its standing has not moved since. Otherwise nothing is judged.
+    version = bindparam("standing_version", type_=BigInteger)
+    standing = (
+        select(U.id)
+        .outerjoin(VS, col(VS.user_id) == U.id)
+        .where(
+            col(U.id) == bindparam("scanned_by_id"),
+            func.coalesce(VS.version, literal_column("0")) == version,
+        )
+    )
+    holds = select(or_(version.is_(None), standing.exists()).label("holds")).cte("holds")
     door = (
         select(*columns(R))
-        .where(col(R.id) == bindparam("room_id"), col(R.event_id) == bindparam("event_id"))
+        .where(
+            col(R.id) == bindparam("room_id"),
+            col(R.event_id) == bindparam("event_id"),
+            select(holds.c.holds).scalar_subquery(),
+        )
         .cte("door")
     )
     call = func.agora_scan(
@@ -361,6 +381,7 @@ def _scan_statement() -> PlainSelect:
     scan = select(call).select_from(door).cte("scan")
     return PlainSelect(
         select(
+            holds.c.holds,
             scan.c.duplicate,
             *(scan.c[c.name] for c in columns(RA)),
             *columns(M),
@@ -368,8 +389,9 @@ def _scan_statement() -> PlainSelect:
             *columns(S),
             *(door.c[c.name] for c in columns(R)),
         )
-        .select_from(scan)
-        .join(door, true())
+        .select_from(holds)
+        .outerjoin(scan, true())
+        .outerjoin(door, true())
         .outerjoin(M, col(M.id) == scan.c.member_id)
         .outerjoin(U, col(U.id) == M.user_id)
         .outerjoin(S, col(S.id) == scan.c.session_id)
@@ -377,7 +399,7 @@ def _scan_statement() -> PlainSelect:
 
 
 _SCAN = _scan_statement()
-_ACCESS_END = 1 + width(models.RoomAccess)
+_ACCESS_END = 2 + width(models.RoomAccess)
 _USER_AT = _ACCESS_END + width(models.Member)
 _SESSION_AT = _USER_AT + width(models.User)
 _ROOM_AT = _SESSION_AT + width(models.EventSession)
@@ -412,14 +434,18 @@ def _record_in_database(
         now=ctx.now,
         client_scanned_at=request.scanned_at,
         client_scan_id=request.client_scan_id,
+        standing_version=viewer.standing_version if viewer.reused else None,
     )
-    if not found:
+    (row,) = found
+    if not row[0]:
+        raise StaleViewer(viewer.user_id)
+    ctx.standing_checked = True
+    if row[1] is None:
         # Deleted since the permission check found it (the door wrote nothing).
         raise NotFoundError(f"No room has the id {encode('Room', room_id)!r}.")
-    (row,) = found
     # agora_scan sends the room's news itself (pg_notify) when it records a scan.
-    duplicate = bool(row[0])
-    access = attach(ctx.db, models.RoomAccess, row[1:_ACCESS_END])
+    duplicate = bool(row[1])
+    access = attach(ctx.db, models.RoomAccess, row[2:_ACCESS_END])
     assert access is not None
     member = attach(ctx.db, models.Member, row[_ACCESS_END:_USER_AT])
     user = attach(ctx.db, models.User, row[_USER_AT:_SESSION_AT])
