@@ -36,12 +36,13 @@ CROWDED_BY = 2
 
 
 def _alive(pid: int) -> bool:
+    # Signal 0 only asks whether the process exists (PermissionError: it does, as another user).
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 

@@ -168,17 +168,18 @@ class AgoraGraphQL(GraphQL[Context, None]):
         )
         operations.install_lean_resolvers(self.core_schema)
         engine = sessions.kw["bind"]
+        on_postgres = engine.dialect.name == "postgresql"
         # PostgreSQL only: on SQLite a request's transaction is what keeps its reads consistent.
         self.autocommit_sessions = (
             sessionmaker(
                 class_=sessions.class_,
                 **{**sessions.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")},
             )
-            if engine.dialect.name == "postgresql"
+            if on_postgres
             else sessions
         )
         # PostgreSQL only: there the door's statement checks that a reused viewer still holds.
-        self.kept_viewers = KeptViewers() if engine.dialect.name == "postgresql" else None
+        self.kept_viewers = KeptViewers() if on_postgres else None
         self.cache = (
             ResponseCache(CommitMarker(engine), settings.response_cache_size)
             if settings.response_cache_size
