@@ -95,15 +95,30 @@ class Context:
         return client.host if client else None
 
     def renew(self) -> None:
-        """Start a subscription's next push afresh: a new session, clock, loaders and viewer, so
-        it reads the database, and the viewer's rights, as they are now (not as at subscribe)."""
+        """Start a subscription's next push afresh: a new session, clock and loaders, so it reads
+        the database as it is now (not as at subscribe). The viewer stays as the last check of
+        its rights read it (`forget_viewer`): rights change with news, which checks them again."""
         assert self.open_session is not None
         self.db.close()
         self.db = self.open_session()
         self.clock = Clock(models.utcnow())
         self._loaders = None
+
+    def forget_viewer(self) -> None:
+        """The viewer is read again when next needed: its rights as they are now."""
         self._viewer = None
         self._viewer_loaded = False
+
+    def reader(self) -> Context:
+        """A context of its own for a read that several subscriptions share: its session,
+        clock and loaders are nobody's, and no viewer (the read judges nothing)."""
+        assert self.open_session is not None
+        return Context(
+            db=self.open_session(),
+            settings=self.settings,
+            clock=Clock(models.utcnow()),
+            open_session=self.open_session,
+        )
 
     def access_token(self) -> str | None:
         """The bearer token of the request, or of the WebSocket's `connection_init`."""

@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -79,14 +79,12 @@ class Feed:
             self._rights_news = True
         self._news.set()
 
-    def generation(self, topic: str) -> int:
-        """How many pieces of news on `topic` this worker has received so far."""
-        return self._hub.generations[topic]
-
-    def shared(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
-        """`read()`, or what another subscriber of this worker read for the same `key` since
-        the same news: a scan at a door watched by ten displays is read once, not ten times."""
-        return self._hub.reads.get(key, generation, read)
+    async def shared(self, topic: str, cursor: int, read: SharedReader[T]) -> T:
+        """`await read(cursor, began)`: what happened on `topic` after `cursor`, or what another
+        subscriber of this worker read, or is about to read, from the same cursor or an earlier
+        one (see `SharedReads`). A scan at a door watched by ten displays is read once, not ten
+        times, and the nine others wait on the event loop, not in a thread."""
+        return await self._hub.reads.get(topic, cursor, read)
 
     def take_rights_news(self) -> bool:
         """True once after news on a rights topic (or a lost connection, which may hide some)."""
@@ -108,36 +106,59 @@ class Feed:
         self._hub._unfollow(self)
 
 
+class _SharedRead:
+    def __init__(self, cursor: int) -> None:
+        self.cursor = cursor
+        # News on the key counted when the read began; None while it waits for a thread.
+        self.generation: int | None = None
+        self.task: asyncio.Future[Any] | None = None
+
+
+# A shared read: `read(cursor, began)` calls `began()` on the event loop just before it reads.
+SharedReader = Callable[[int, Callable[[], None]], Awaitable[T]]
+
+
 class SharedReads:
     """Reads made on news, shared by the subscribers of one worker that woke for it.
 
-    An entry stands for `key` as read after the news numbered `generation` arrived (the reader
-    took the number before reading): a subscriber woken by that news, or later news, gets a read
-    at least as new as the news that woke it, as if it had read itself."""
+    A read stands for its key as it was after the news counted when the read began, from its
+    cursor on. A subscriber woken by that news or earlier news, whose own cursor is not behind
+    the read's, takes the read's answer and keeps what lies past its cursor: as if it had read
+    itself. A read still waiting for a thread has not begun, so it answers for any news: under
+    load, a burst of scans at one door costs one read, not one per scan. Each read runs as its
+    own task, so a subscriber that leaves meanwhile takes nothing from the others waiting."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: dict[Hashable, threading.Lock] = {}
-        self._entries: dict[Hashable, tuple[int, Any]] = {}
+    def __init__(self, generations: Counter[str]) -> None:
+        self._generations = generations
+        self._reads: dict[str, _SharedRead] = {}
 
-    def get(self, key: Hashable, generation: int, read: Callable[[], T]) -> T:
-        with self._lock:
-            key_lock = self._keys.setdefault(key, threading.Lock())
-        with key_lock:  # one reader per key; the others wait for its answer
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] >= generation:
-                return entry[1]  # type: ignore[no-any-return]
-            value = read()
-            with self._lock:
-                if len(self._entries) >= SHARED_READS:
-                    self._entries.clear()
-                    self._keys = {key: key_lock}
-                self._entries[key] = (generation, value)
-            return value
+    async def get(self, key: str, cursor: int, read: SharedReader[T]) -> T:
+        needed = self._generations[key]
+        entry = self._reads.get(key)
+        if (
+            entry is None
+            or entry.cursor > cursor
+            or (entry.generation is not None and entry.generation < needed)
+        ):
+            if len(self._reads) >= SHARED_READS:
+                self._reads.clear()
+            entry = _SharedRead(cursor)
+            entry.task = asyncio.ensure_future(read(cursor, partial(self._began, key, entry)))
+            entry.task.add_done_callback(partial(self._settled, key, entry))
+            self._reads[key] = entry
+        assert entry.task is not None
+        return await asyncio.shield(entry.task)  # type: ignore[no-any-return]
+
+    def _began(self, key: str, entry: _SharedRead) -> None:
+        entry.generation = self._generations[key]
+
+    def _settled(self, key: str, entry: _SharedRead, task: asyncio.Future[Any]) -> None:
+        # A failed read is not kept: the next subscriber reads again.
+        if (task.cancelled() or task.exception() is not None) and self._reads.get(key) is entry:
+            del self._reads[key]
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._reads.clear()
 
 
 class Hub:
@@ -147,7 +168,7 @@ class Hub:
         self.idle_seconds = idle_seconds
         # News received per topic on this worker, and reads shared among its subscribers.
         self.generations: Counter[str] = Counter()
-        self.reads = SharedReads()
+        self.reads = SharedReads(self.generations)
         # Worker threads for subscriptions' reads (see Context.thread_limiter); made on the loop.
         self._limiters: dict[int, anyio.CapacityLimiter] = {}
         self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)

@@ -198,7 +198,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
         await asyncio.sleep(max(0.0, (expires_at - models.utcnow()).total_seconds()) + 0.05)
         for context in list(self.contexts.values()):
             if context.feed is not None:
-                context.feed.ring()
+                context.feed.ring(rights=True)
         tasks = [op.task for op in self.operations.values() if op.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=EXPIRY_GRACE_SECONDS)

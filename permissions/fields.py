@@ -9,8 +9,8 @@ starts and again before each push, so rights lost meanwhile end it.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import AsyncGenerator, Callable
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -20,12 +20,17 @@ from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
 from strawberry.utils.aio import aclosing
 
+import models
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.roles import Condition, Role
 from resolvers.errors import ForbiddenError, UnauthenticatedError
+from resolvers.moments import Clock
 
-# Rights are checked again before a push at least this often (see AllowExtension._each_push).
-RECHECK_SECONDS = 1.0
+# Rights are checked again before a push at least this often (see AllowExtension._each_push),
+# for a change that reached the database without news (news and time are followed exactly).
+RECHECK_SECONDS = 30.0
+# How soon a check whose answer read the clock without saying for how long runs again.
+RECHECK_VOLATILE_SECONDS = 1.0
 
 
 @strawberry.schema_directive(
@@ -63,6 +68,8 @@ class _Recheck:
 
 # Typed Any so that a stream declared to yield its GraphQL type may yield it too.
 RECHECK: Any = _Recheck()
+# Yielded when the subscription's subject may be gone (a deleted room): checked at once.
+RECHECK_NOW: Any = _Recheck()
 
 
 def _parent_subject(_ctx: Any, source: HasSubject, _kwargs: dict[str, Any]) -> Subject:
@@ -76,14 +83,20 @@ class AllowExtension(FieldExtension):
         self.message = f"Only {describe(rules)} may do this."
 
     def check(
-        self, source: Any, info: strawberry.Info, kwargs: dict[str, Any], *, again: bool = False
+        self,
+        source: Any,
+        info: strawberry.Info,
+        kwargs: dict[str, Any],
+        *,
+        again: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         ctx = info.context
         viewer = ctx.viewer
         if viewer is None:
             raise UnauthenticatedError("Log in first: this needs an access token.")
         subject = self.find_subject(ctx, source, kwargs)
-        if not permits(viewer, self.rules, subject, ctx.clock):
+        if not permits(viewer, self.rules, subject, clock or ctx.clock):
             where = f"{self.message[:-1]} ({info.path.typename}.{info.field_name})."
             if again:
                 where += " Your rights here changed: this subscription has ended."
@@ -91,13 +104,22 @@ class AllowExtension(FieldExtension):
 
     def _check_and_release(
         self, source: Any, info: strawberry.Info, kwargs: dict[str, Any], again: bool = False
-    ) -> None:
+    ) -> datetime:
+        """Check in a worker thread and end the read transaction there, so a long-lived stream
+        holds no lock. Checking again reads the viewer afresh. Returns until when the answer
+        holds as far as time goes (a staff slot's start or end)."""
         ctx = info.context
+        clock = Clock(models.utcnow())
         with ctx.db_lock:
             try:
-                self.check(source, info, kwargs, again=again)
+                if again:
+                    ctx.forget_viewer()
+                self.check(source, info, kwargs, again=again, clock=clock)
             finally:
                 ctx.db.commit()
+        now = clock.peek()
+        holds = clock.reusable_until() or now + timedelta(seconds=RECHECK_VOLATILE_SECONDS)
+        return min(holds, now + timedelta(seconds=RECHECK_SECONDS))
 
     def resolve(
         self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
@@ -128,23 +150,22 @@ class AllowExtension(FieldExtension):
     ) -> AsyncGenerator[Any, None]:
         """The subscription's items, each pushed only if the rules still hold.
 
-        The stream renews the context (`Context.renew`) before producing items, so a check
-        reads the viewer's memberships, rooms and paid accesses as they are now, and the token
-        again (an expired one ends the subscription as UNAUTHENTICATED). The answer can change
-        only through news on the viewer's user or membership (the feed says so) or as time
-        passes (a staff slot's end, the token's expiry): the check runs after such news and at
-        least every RECHECK_SECONDS, not once per item of a burst of scans."""
+        The answer can change through news on the viewer's user or membership (the feed says
+        so, as the connection does when the token expires), as time passes (a staff slot's
+        start or end: the check says when), or when the subject goes (the stream yields
+        RECHECK_NOW). The check runs again then, reading the viewer afresh, and at least every
+        RECHECK_SECONDS; not once per item of a burst of scans. An expired token ends the
+        subscription as UNAUTHENTICATED."""
         check = partial(self._check_and_release, source, info, kwargs, True)
         feed = getattr(info.context, "feed", None)
         limiter = getattr(info.context, "thread_limiter", None)
-        checked = time.monotonic()
+        due = models.utcnow() + timedelta(seconds=RECHECK_SECONDS)
         async with aclosing(stream):
             async for item in stream:
                 rights_news = feed is None or feed.take_rights_news()
-                if rights_news or time.monotonic() - checked >= RECHECK_SECONDS:
-                    await anyio.to_thread.run_sync(check, limiter=limiter)
-                    checked = time.monotonic()
-                if item is not RECHECK:
+                if rights_news or item is RECHECK_NOW or models.utcnow() >= due:
+                    due = await anyio.to_thread.run_sync(check, limiter=limiter)
+                if not isinstance(item, _Recheck):
                     yield item
 
 

@@ -23,7 +23,7 @@ import models
 from app.context import Context, Info
 from app.live import Feed
 from permissions import Allow, Condition, Role, allowed
-from permissions.fields import RECHECK
+from permissions.fields import RECHECK, RECHECK_NOW
 from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG, sees_hidden_questions
 from resolvers import live, news
 from resolvers.ids import decode
@@ -96,6 +96,27 @@ async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None)
     return await feed.wait(timeout)
 
 
+async def _read_alone(
+    ctx: Context, work: Callable[[Context], T], began: Callable[[], None] | None = None
+) -> T:
+    """`work` on a context of its own (`Context.reader`), in one of the subscriptions' threads:
+    a read that several subscriptions share belongs to none of them. `began` is called once a
+    thread is free, just before the read leaves for it."""
+
+    def run() -> T:
+        reader = ctx.reader()
+        try:
+            return work(reader)
+        finally:
+            reader.db.close()
+
+    async with ctx.thread_limiter:
+        if began is not None:
+            began()
+        # The subscriptions' limiter is held: anyio's own only stands aside.
+        return await anyio.to_thread.run_sync(run)
+
+
 @dataclass(frozen=True)
 class _DoorRead:
     """What the displays of one door read on news: the same for every subscriber."""
@@ -106,12 +127,27 @@ class _DoorRead:
     members: list[models.Member]
     users: list[models.User]
     sessions: list[models.EventSession]
+    # One per scan, made once for all the displays that share the read.
+    updates: list[RoomOccupancy]
+
+
+def _occupancy(
+    room: models.Room, state: live.RoomState, scan: models.RoomAccess | None
+) -> RoomOccupancy:
+    running = state.session
+    return RoomOccupancy(
+        room=Room.from_model(room),
+        occupancy=state.occupancy,
+        capacity=room.capacity,
+        session=Session.from_model(running) if running is not None else None,
+        last_scan=RoomAccess.from_model(scan) if scan is not None else None,
+    )
 
 
 def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
     room = ctx.db.get(models.Room, room_id)
     if room is None:
-        return _DoorRead(None, None, [], [], [], [])
+        return _DoorRead(None, None, [], [], [], [], [])
     state = live.room_state(ctx, room_id=room_id)
     scans = live.scans_after(ctx, room_id=room_id, after_id=after)
     if state.session is not None:
@@ -133,6 +169,7 @@ def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
         found,
         [u for u in users if u is not None],
         [s for s in sessions if s is not None],
+        [_occupancy(room, state, scan) for scan in scans],
     )
 
 
@@ -197,23 +234,34 @@ class Subscription:
         feed.follow_rights(rights)
         pushed: tuple[Any, ...] | None = None
 
-        def fetch(woken_by_news: bool = False) -> tuple[list[RoomOccupancy], datetime | None]:
-            """One update per new scan; one without a scan when only the state changed.
+        async def read(woken_by_news: bool) -> _DoorRead:
+            """Woken by news, the door is read once per worker for all its displays
+            (Feed.shared); woken by time (a session's start or end, the poll), alone."""
 
-            Woken by news, the door is read once per worker for all its displays (Feed.shared);
-            woken by time (a session's start or end, the poll), each reads for itself."""
+            async def reading(cursor: int, began: Callable[[], None] | None = None) -> _DoorRead:
+                work = partial(_read_door, room_id=pk, after=cursor)
+                return await _read_alone(ctx, work, began)
+
+            if not woken_by_news:
+                return await reading(after)
+            return await feed.shared(news.key("room", pk), after, reading)
+
+        def take(door: _DoorRead) -> tuple[list[RoomOccupancy], datetime | None]:
+            """One update per new scan; one without a scan when only the state changed. On the
+            event loop: everything the updates show was read with the door."""
             nonlocal after, pushed
-            topic = news.key("room", pk)
-            generation = feed.generation(topic)
-            at = after
-
-            def read() -> _DoorRead:
-                return _read_door(ctx, pk, at)
-
-            door = feed.shared((topic, at), generation, read) if woken_by_news else read()
-            room, state, scans = door.room, door.state, door.scans
+            room, state = door.room, door.state
             if room is None or state is None:
-                return [], None  # deleted: the check before the push says so
+                return [RECHECK_NOW], None  # deleted: the check before the push says so
+            # A read shared from an earlier cursor holds scans this display has pushed.
+            new = [
+                (s, u) for s, u in zip(door.scans, door.updates, strict=True) if (s.id or 0) > after
+            ]
+            scans = [s for s, _ in new]
+            with ctx.db_lock:
+                # Nothing to close or read: the session's last read has ended. The viewer is
+                # read again, in a thread, by the check before the push.
+                ctx.renew()
             loaders = ctx.loaders
             loaders.room_by_id.prime(pk, room)
             for member in door.members:
@@ -222,9 +270,11 @@ class Subscription:
                 loaders.user_by_id.prime(user.id or 0, user)
             for session in door.sessions:
                 loaders.session_by_id.prime(session.id or 0, session)
-            if len(scans) == live.LIVE_BATCH:
-                feed.ring()  # more are waiting: read on at once
             running = state.session
+            if running is not None:
+                loaders.session_by_id.prime(running.id or 0, running)
+            if len(door.scans) == live.LIVE_BATCH:
+                feed.ring()  # more are waiting: read on at once
             current = (
                 running.id if running else None,
                 running.status if running else None,
@@ -235,29 +285,17 @@ class Subscription:
                 return [], state.next_change
             pushed = current
             after = max((s.id or 0 for s in scans), default=after)
-            if running is not None:
-                loaders.session_by_id.prime(running.id or 0, running)
-
-            def update(scan: models.RoomAccess | None) -> RoomOccupancy:
-                return RoomOccupancy(
-                    room=Room.from_model(room),
-                    occupancy=state.occupancy,
-                    capacity=room.capacity,
-                    session=Session.from_model(running) if running is not None else None,
-                    last_scan=RoomAccess.from_model(scan) if scan is not None else None,
-                )
-
-            return [update(s) for s in scans] or [update(None)], state.next_change
+            return [u for _, u in new] or [_occupancy(room, state, None)], state.next_change
 
         # The first read is the state on subscribing: a door display is right from the start.
-        updates, wake_at = await _in_thread(ctx, fetch)
+        updates, wake_at = take(await read(woken_by_news=False))
         while True:
             if not updates:
                 yield RECHECK
             for update in updates:
                 yield update
             woken_by_news = await _until_news(ctx, feed, wake_at)
-            updates, wake_at = await _in_thread(ctx, partial(fetch, woken_by_news))
+            updates, wake_at = take(await read(woken_by_news))
 
     @allowed(
         *EVENT_STAFF,
@@ -289,7 +327,7 @@ class Subscription:
             moment = ctx.now
             session = ctx.loaders.session_by_id.load(pk)
             if session is None:
-                return []  # deleted: the check before the push says so
+                return [RECHECK_NOW]  # deleted: the check before the push says so
             changed = []
             hidden_too = sees_hidden_questions(ctx, session)
             for q in live.questions_changed_since(ctx, session_id=pk, since=since):
