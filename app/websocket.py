@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ from app.graphql import bearer_token
 from app.live import Hub
 from app.settings import Settings
 from resolvers.moments import Clock
+from schema.shared_pushes import SharedData
 
 log = logging.getLogger("agora.live")
 
@@ -56,6 +58,11 @@ FORBIDDEN = 4403
 MAX_REASON = 123
 # After the token expires, how long subscriptions have to send their UNAUTHENTICATED error.
 EXPIRY_GRACE_SECONDS = 5.0
+
+
+def _compact(value: object) -> str:
+    # As strawberry encodes every other message.
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _reason(text: str) -> str:
@@ -270,6 +277,17 @@ class LiveSocket(GraphQL[Context, None]):
             open_session=self.sessions,
             thread_limiter=self.hub.limiter,
         )
+
+    def encode_json(self, data: object) -> str | bytes:
+        # A push shared by several displays is encoded once (schema/shared_pushes.py).
+        if isinstance(data, dict) and data.get("type") == "next":
+            payload = data.get("payload")
+            if isinstance(payload, dict) and payload.keys() == {"data"}:
+                shared = payload["data"]
+                if isinstance(shared, SharedData):
+                    encoded = shared.encoded(_compact)
+                    return f'{{"id":{_compact(data["id"])},"type":"next","payload":{{"data":{encoded}}}}}'
+        return super().encode_json(data)
 
     def user_exists(self, user_id: int) -> bool:
         with self.sessions() as db:

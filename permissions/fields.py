@@ -132,13 +132,13 @@ class AllowExtension(FieldExtension):
     ) -> Any:
         # Subscriptions: the check reads the database through the synchronous session, in a
         # thread; its read transaction ends there, so a long-lived stream holds no lock.
-        await anyio.to_thread.run_sync(
+        holds = await anyio.to_thread.run_sync(
             partial(self._check_and_release, source, info, kwargs),
             limiter=getattr(info.context, "thread_limiter", None),
         )
         result = next_(source, info, **kwargs)
         if inspect.isasyncgen(result):
-            return self._each_push(result, source, info, kwargs)
+            return self._each_push(result, source, info, kwargs, holds)
         return await result
 
     async def _each_push(
@@ -147,6 +147,7 @@ class AllowExtension(FieldExtension):
         source: Any,
         info: strawberry.Info,
         kwargs: dict[str, Any],
+        holds: datetime,
     ) -> AsyncGenerator[Any, None]:
         """The subscription's items, each pushed only if the rules still hold.
 
@@ -159,7 +160,7 @@ class AllowExtension(FieldExtension):
         check = partial(self._check_and_release, source, info, kwargs, True)
         feed = getattr(info.context, "feed", None)
         limiter = getattr(info.context, "thread_limiter", None)
-        due = models.utcnow() + timedelta(seconds=RECHECK_SECONDS)
+        due = holds  # as the check at subscribe time found
         async with aclosing(stream):
             async for item in stream:
                 rights_news = feed is None or feed.take_rights_news()

@@ -13,6 +13,7 @@ from schema.programme import ProgrammeMutation
 from schema.queries import CoreQuery
 from schema.questions import QuestionMutation
 from schema.scans import ScanningMutation
+from schema.shared_pushes import SharedPushExecutor
 from schema.staff import StaffMutation
 from schema.subscriptions import Subscription
 
@@ -45,6 +46,8 @@ schema = AgoraSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    # Subscriptions only: queries and mutations run through app/operations.py.
+    execution_context_class=SharedPushExecutor,
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),

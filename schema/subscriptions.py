@@ -10,6 +10,7 @@ lost meanwhile (a reassignment, a changed role, an expired token) end it at once
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from resolvers import live, news
 from resolvers.ids import decode
 from schema.questions import Question
 from schema.scan_types import RoomAccess
+from schema.shared_pushes import SharedExecutions
 from schema.types import CONTROLLER_HERE, EVENT_STAFF, Annonce, Room, Session
 
 # Woken by a session starting or ending, read a moment later, when the state has changed.
@@ -49,6 +51,11 @@ class RoomOccupancy:
     )
     last_scan: RoomAccess | None = strawberry.field(
         description="The scan that triggered this update; null for the state on subscribing and when a session starts or ends."
+    )
+    # One update reaches every display of the door on a worker: executed once for those that
+    # ask the same as the same user (schema/shared_pushes.py).
+    executions: strawberry.Private[SharedExecutions] = dataclasses.field(
+        default_factory=SharedExecutions
     )
 
 

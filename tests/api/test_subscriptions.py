@@ -269,6 +269,53 @@ def test_the_displays_of_a_door_read_a_scan_once_in_few_statements(
         assert len(sessions) == 1, sessions
 
 
+def test_displays_asking_the_same_as_the_same_user_share_one_execution(
+    live_server, factory, db, door, count_statements
+):
+    # given: five displays of one user, asking for the room's event (read when executed)
+    query = "subscription($id: ID!) { roomOccupancy(roomId: $id) { room { event { name } } } }"
+    with LiveClient(live_server) as client:
+        client.init(door.controller_token)
+        ops = [client.subscribe(query, {"id": gid("Room", door.room)}) for _ in range(5)]
+        for op in ops:
+            client.data(op)
+        # when: one scan at the door
+        with count_statements() as statements:
+            assert scan(live_server, door, door.guest, factory) == "GRANTED"
+            pushed = [client.data(op, timeout=5)["roomOccupancy"] for op in ops]
+        # then: every display has it, from one execution (one read of the event)
+        assert {p["room"]["event"]["name"] for p in pushed} == {door.event.name}
+        assert len([s for s in statements if "FROM event" in s]) == 1, statements
+
+
+def test_a_shared_push_is_each_viewer_s_own(live_server, factory, db, door):
+    # given: the president's displays and the controller's, asking for the scanned member's
+    # email, which the president may read and the controller may not
+    query = """subscription($id: ID!) { roomOccupancy(roomId: $id) {
+      lastScan { member { email } } } }"""
+    guest_email = db.get(models.User, door.guest.user_id).email
+    with LiveClient(live_server) as boss, LiveClient(live_server) as keeper:
+        boss.init(door.organizer)
+        keeper.init(door.controller_token)
+        bosses = [boss.subscribe(query, {"id": gid("Room", door.room)}) for _ in range(3)]
+        mine = keeper.subscribe(query, {"id": gid("Room", door.room)})
+        for op in bosses:
+            boss.data(op)
+        keeper.data(mine)
+        for _ in range(2):
+            # when: a scan at the door
+            assert scan(live_server, door, door.guest, factory) == "GRANTED"
+            # then: the president's displays show the email, the controller's is refused it
+            emails = {
+                boss.data(op, timeout=5)["roomOccupancy"]["lastScan"]["member"]["email"]
+                for op in bosses
+            }
+            assert emails == {guest_email}
+            refused = keeper.next_for(mine, timeout=5)["payload"]
+            assert refused["data"]["roomOccupancy"]["lastScan"]["member"]["email"] is None
+            assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+
+
 # --- rights, checked at subscribe and before each push ---------------------------------------
 
 
@@ -315,6 +362,30 @@ def test_a_reassigned_controller_stops_receiving_the_old_room(live_server, facto
         # and the new room is theirs
         mine = client.subscribe(OCCUPANCY, {"id": gid("Room", annex)})
         assert client.data(mine)["roomOccupancy"]["room"] == {"name": "Annexe"}
+
+
+def test_a_controller_s_subscription_ends_with_the_staff_slot(live_server, factory, db, door):
+    # given: a controller whose slot at a door ends in two seconds, and one staying on
+    hall = factory.room(door.event, name="Hall")
+    factory.session(hall)
+    keeper = factory.member(door.event, Role.CONTROLLEUR_DES_BADGES)
+    factory.assignment(keeper, hall, ends_at=models.utcnow() + timedelta(seconds=2))
+    relief = factory.member(door.event, Role.CONTROLLEUR_DES_BADGES)
+    factory.assignment(relief, hall)
+    hall_door = dataclasses.replace(
+        door, room=hall, controller=relief, controller_token=token_of(factory, db, relief)
+    )
+    with LiveClient(live_server) as client:
+        client.init(token_of(factory, db, keeper))
+        op = client.subscribe(OCCUPANCY, {"id": gid("Room", hall)})
+        client.data(op)
+        # when: the slot is over, then a badge is scanned there
+        time.sleep(2.5)
+        assert scan(live_server, hall_door, door.guest, factory) == "GRANTED"
+        # then: the scan is not pushed; the subscription ends
+        errors = client.errors(op, timeout=5)
+        assert [e["extensions"]["code"] for e in errors] == ["FORBIDDEN"]
+        assert "Your rights here changed" in errors[0]["message"]
 
 
 def test_a_revoked_paid_access_ends_the_question_feed(live_server, factory, db, door):
