@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy.orm import aliased
 from sqlmodel import col, or_, select
 
 import models
 from resolvers.annonces import targets_for
+from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
     from app.context import Context
@@ -57,17 +60,6 @@ def scan_cursor(ctx: Context, *, room_id: int) -> int:
     return newest or 0
 
 
-def scans_after(ctx: Context, *, room_id: int, after_id: int) -> list[models.RoomAccess]:
-    """Scans at this room's door after `after_id`, oldest first, at most LIVE_BATCH."""
-    stmt = (
-        select(models.RoomAccess)
-        .where(models.RoomAccess.room_id == room_id, col(models.RoomAccess.id) > after_id)
-        .order_by(col(models.RoomAccess.id))
-        .limit(LIVE_BATCH)
-    )
-    return list(ctx.db.exec(stmt))
-
-
 @dataclass(frozen=True)
 class RoomState:
     # The session running in the room now (sessions never overlap in a room).
@@ -78,18 +70,137 @@ class RoomState:
     next_change: datetime | None
 
 
-def room_state(ctx: Context, *, room_id: int) -> RoomState:
-    S = models.EventSession
-    now = ctx.now
-    # The running session and the next one are the first two not yet over.
-    ahead = list(
-        ctx.db.exec(
-            select(S)
-            .where(S.room_id == room_id, col(S.ends_at) > now)
+@dataclass(frozen=True)
+class DoorNews:
+    """A door as its displays show it: the room, its state, and the scans after a cursor with
+    what names them (their members, the members' users, their sessions)."""
+
+    room: models.Room
+    state: RoomState
+    scans: list[models.RoomAccess]
+    members: list[models.Member]
+    users: list[models.User]
+    sessions: list[models.EventSession]
+
+
+def _door_statement() -> PlainSelect:
+    # One row per scan after the cursor (one row when there is none): the room, the first two
+    # sessions not yet over (the running one and the next), the scan, its member and that
+    # member's user, its controller and theirs, its session.
+    R, S, A, M, U = models.Room, models.EventSession, models.RoomAccess, models.Member, models.User
+    # Numbers written in the statement: PlainSelect takes named parameters only.
+    room, now = bindparam("room_id"), bindparam("now", type_=S.__table__.c.ends_at.type)
+
+    def ahead(offset: int) -> Any:
+        return (
+            select(S.id)
+            .where(S.room_id == room, col(S.ends_at) > now)
             .order_by(col(S.starts_at))
-            .limit(2)
+            .offset(literal_column(str(offset)))
+            .limit(literal_column("1"))
+            .scalar_subquery()
         )
+
+    scans = (
+        select(A.id)
+        .where(A.room_id == room, col(A.id) > bindparam("after"))
+        .order_by(col(A.id))
+        .limit(literal_column(str(LIVE_BATCH)))
+        .offset(literal_column("0"))
     )
+    first, second, scan_session = aliased(S), aliased(S), aliased(S)
+    member, member_user, controller, controller_user = (
+        aliased(M),
+        aliased(U),
+        aliased(M),
+        aliased(U),
+    )
+    statement = (
+        select(
+            *columns(R),
+            *(getattr(first, c.key) for c in columns(S)),
+            *(getattr(second, c.key) for c in columns(S)),
+            *columns(A),
+            *(getattr(member, c.key) for c in columns(M)),
+            *(getattr(member_user, c.key) for c in columns(U)),
+            *(getattr(controller, c.key) for c in columns(M)),
+            *(getattr(controller_user, c.key) for c in columns(U)),
+            *(getattr(scan_session, c.key) for c in columns(S)),
+        )
+        .select_from(R)
+        .outerjoin(first, col(first.id) == ahead(0))
+        .outerjoin(second, col(second.id) == ahead(1))
+        .outerjoin(A, col(A.id).in_(scans))
+        .outerjoin(member, col(member.id) == A.member_id)
+        .outerjoin(member_user, col(member_user.id) == member.user_id)
+        .outerjoin(controller, col(controller.id) == A.controller_id)
+        .outerjoin(controller_user, col(controller_user.id) == controller.user_id)
+        .outerjoin(scan_session, col(scan_session.id) == A.session_id)
+        .where(R.id == room)
+        .order_by(col(A.id))
+    )
+    return PlainSelect(statement)
+
+
+_DOOR = _door_statement()
+_DOOR_PARTS = (
+    models.Room,
+    models.EventSession,
+    models.EventSession,
+    models.RoomAccess,
+    models.Member,
+    models.User,
+    models.Member,
+    models.User,
+    models.EventSession,
+)
+_DOOR_CUTS = list(accumulate((width(m) for m in _DOOR_PARTS), initial=0))
+_DOOR_SLICES = [
+    (model, slice(start, end))
+    for model, start, end in zip(_DOOR_PARTS, _DOOR_CUTS, _DOOR_CUTS[1:], strict=False)
+]
+
+
+def door_after(ctx: Context, *, room_id: int, after_id: int) -> DoorNews | None:
+    """The door of this room now and its scans after `after_id`, oldest first, at most
+    LIVE_BATCH, in one statement; None when the room is gone."""
+    now = ctx.now
+    scans: list[models.RoomAccess] = []
+    members: dict[int, models.Member] = {}
+    users: dict[int, models.User] = {}
+    sessions: dict[int, models.EventSession] = {}
+    room: models.Room | None = None
+    ahead: list[models.EventSession] = []
+    for row in _DOOR.rows(ctx.db, room_id=room_id, after=after_id, now=now):
+        found = [attach(ctx.db, model, row[part]) for model, part in _DOOR_SLICES]
+        room = found[0]
+        ahead = [s for s in found[1:3] if s is not None]
+        scan = found[3]
+        if scan is None:
+            continue
+        scans.append(scan)
+        for m in (found[4], found[6]):
+            if m is not None:
+                members[m.id or 0] = m
+        for u in (found[5], found[7]):
+            if u is not None:
+                users[u.id or 0] = u
+        if found[8] is not None:
+            sessions[found[8].id or 0] = found[8]
+    if room is None:
+        return None
+    return DoorNews(
+        room,
+        _state(ahead, now),
+        scans,
+        list(members.values()),
+        list(users.values()),
+        list(sessions.values()),
+    )
+
+
+def _state(ahead: list[models.EventSession], now: datetime) -> RoomState:
+    """The room's state from its first two sessions not yet over."""
     running = next((s for s in ahead if s.starts_at <= now), None)
     upcoming = next((s for s in ahead if s.starts_at > now), None)
     moments = [

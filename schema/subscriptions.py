@@ -152,31 +152,17 @@ def _occupancy(
 
 
 def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
-    room = ctx.db.get(models.Room, room_id)
-    if room is None:
+    door = live.door_after(ctx, room_id=room_id, after_id=after)
+    if door is None:
         return _DoorRead(None, None, [], [], [], [], [])
-    state = live.room_state(ctx, room_id=room_id)
-    scans = live.scans_after(ctx, room_id=room_id, after_id=after)
-    if state.session is not None:
-        # Nearly every new scan is of the running session: named without reading it again.
-        ctx.loaders.session_by_id.prime(state.session.id or 0, state.session)
-    members = ctx.loaders.member_by_id.load_many(
-        [i for s in scans for i in (s.member_id, s.controller_id) if i is not None]
-    )
-    sessions = ctx.loaders.session_by_id.load_many(
-        list({s.session_id for s in scans if s.session_id is not None})
-    )
-    found = [m for m in members if m is not None]
-    # Read with the members (Loaders.member_by_id): the displays show them by name.
-    users = ctx.loaders.user_by_id.load_many([m.user_id for m in found])
     return _DoorRead(
-        room,
-        state,
-        scans,
-        found,
-        [u for u in users if u is not None],
-        [s for s in sessions if s is not None],
-        [_occupancy(room, state, scan) for scan in scans],
+        door.room,
+        door.state,
+        door.scans,
+        door.members,
+        door.users,
+        door.sessions,
+        [_occupancy(door.room, door.state, scan) for scan in door.scans],
     )
 
 
