@@ -26,6 +26,7 @@ import psycopg
 from sqlalchemy import Engine
 
 from resolvers import news
+from resolvers.plain import PlainSelect
 
 log = logging.getLogger("agora.live")
 
@@ -43,8 +44,9 @@ LISTEN_IDLE_CHECK_SECONDS = 1.0
 # anyway (the listener rings every feed once it listens, so nothing is missed for long).
 LISTEN_READY_SECONDS = 5.0
 MAX_RECONNECT_DELAY = 30.0
-# How the listening connection shows in pg_stat_activity.
+# How the listening connection shows in pg_stat_activity, and the reading one.
 LISTENER_NAME = "agora-live-listener"
+READER_NAME = "agora-live-reader"
 
 
 class Feed:
@@ -85,6 +87,13 @@ class Feed:
         one (see `SharedReads`). A scan at a door watched by ten displays is read once, not ten
         times, and the nine others wait on the event loop, not in a thread."""
         return await self._hub.reads.get(topic, cursor, read)
+
+    async def rows(
+        self, statement: PlainSelect, began: Callable[[], None] | None, **params: Any
+    ) -> list[tuple[Any, ...]] | None:
+        """`statement`'s rows read on the event loop (see `Hub.rows`); None: read them in a
+        thread."""
+        return await self._hub.rows(statement, began, **params)
 
     def take_rights_news(self) -> bool:
         """True once after news on a rights topic (or a lost connection, which may hide some)."""
@@ -176,6 +185,9 @@ class Hub:
         # Open WebSockets per user on this process (the per-user limit).
         self.connections: Counter[int] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # PostgreSQL: the connection the subscribers' shared reads take turns on (`rows`).
+        self._reader: psycopg.AsyncConnection[Any] | None = None
+        self._reading: asyncio.Lock | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening: asyncio.Event | None = None
         # Set while this worker has subscribers, or had some less than `idle_seconds` ago.
@@ -221,6 +233,7 @@ class Hub:
             return  # one listener is enough
         self._loop = asyncio.get_running_loop()
         if self.engine.dialect.name == "postgresql":
+            self._reading = asyncio.Lock()
             self._listening = asyncio.Event()
             self._wanted = asyncio.Event()
             self._listener = asyncio.create_task(self._listen(), name="agora-live-listener")
@@ -232,6 +245,8 @@ class Hub:
         if self._runs > 0:
             return
         listener, self._listener = self._listener, None
+        if self._reader is not None and self._loop is asyncio.get_running_loop():
+            await self._close_reader()
         if listener is None:
             news.remove_local_sink(self.database_url, self._from_writer_thread)
             return
@@ -244,6 +259,39 @@ class Hub:
             # Started by a lifespan on another loop (another test client) that is still running.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(listener.cancel)
+
+    async def rows(
+        self, statement: PlainSelect, began: Callable[[], None] | None, **params: Any
+    ) -> list[tuple[Any, ...]] | None:
+        """`statement`'s rows, read on the event loop over this worker's reading connection
+        (PostgreSQL, autocommit: each statement sees what is committed), one statement at a
+        time; `began()` just before it is sent. None where there is no such connection (SQLite)
+        or it failed: the caller reads in a thread instead.
+
+        A door's news would otherwise cross to a worker thread and back, each crossing waiting
+        for a processor on a busy machine: most of a push's latency went there."""
+        reading = self._reading
+        if reading is None or asyncio.get_running_loop() is not self._loop:
+            return None  # SQLite; or another loop than the listener's (tests' extra clients)
+        async with reading:
+            if began is not None:
+                began()
+            try:
+                if self._reader is None or self._reader.closed:
+                    self._reader = await psycopg.AsyncConnection.connect(
+                        self._conninfo(), autocommit=True, application_name=READER_NAME
+                    )
+                return await statement.rows_async(self._reader, self.engine, **params)
+            except psycopg.Error as exc:
+                log.warning("live news: reading connection failed (%s); reading in a thread", exc)
+                await self._close_reader()
+                return None
+
+    async def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            with contextlib.suppress(psycopg.Error):
+                await reader.close()
 
     def dispatch(self, payloads: Iterable[str]) -> None:
         for payload in payloads:
@@ -326,6 +374,9 @@ class Hub:
                             await conn.execute("SELECT 1")
                             checked = time.monotonic()
                     self._listening.clear()
+                    # No subscriber left to read for either.
+                    async with self._reading:  # type: ignore[union-attr]
+                        await self._close_reader()
                     continue
             except asyncio.CancelledError:
                 raise

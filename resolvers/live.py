@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, literal_column
 from sqlalchemy.orm import aliased
-from sqlmodel import col, or_, select
+from sqlmodel import Session, col, or_, select
 
 import models
 from resolvers.annonces import targets_for
@@ -142,7 +142,7 @@ def _door_statement() -> PlainSelect:
     return PlainSelect(statement)
 
 
-_DOOR = _door_statement()
+DOOR = _door_statement()
 _DOOR_PARTS = (
     models.Room,
     models.EventSession,
@@ -165,14 +165,24 @@ def door_after(ctx: Context, *, room_id: int, after_id: int) -> DoorNews | None:
     """The door of this room now and its scans after `after_id`, oldest first, at most
     LIVE_BATCH, in one statement; None when the room is gone."""
     now = ctx.now
+    return door_from(ctx.db, DOOR.rows(ctx.db, **door_params(room_id, after_id, now)), now)
+
+
+def door_params(room_id: int, after_id: int, now: datetime) -> dict[str, Any]:
+    """The parameters of DOOR (the door of `room_id` at `now`, its scans after `after_id`)."""
+    return {"room_id": room_id, "after": after_id, "now": now}
+
+
+def door_from(db: Session, rows: list[tuple[Any, ...]], now: datetime) -> DoorNews | None:
+    """The door in DOOR's rows, its objects attached to `db`; None when the room is gone."""
     scans: list[models.RoomAccess] = []
     members: dict[int, models.Member] = {}
     users: dict[int, models.User] = {}
     sessions: dict[int, models.EventSession] = {}
     room: models.Room | None = None
     ahead: list[models.EventSession] = []
-    for row in _DOOR.rows(ctx.db, room_id=room_id, after=after_id, now=now):
-        found = [attach(ctx.db, model, row[part]) for model, part in _DOOR_SLICES]
+    for row in rows:
+        found = [attach(db, model, row[part]) for model, part in _DOOR_SLICES]
         room = found[0]
         ahead = [s for s in found[1:3] if s is not None]
         scan = found[3]

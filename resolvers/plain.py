@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Dialect, Select
+import psycopg
+from sqlalchemy import Column, Dialect, Engine, Select
 from sqlalchemy.orm.base import instance_state, manager_of_class
 from sqlmodel import Session
 
@@ -62,14 +63,7 @@ class PlainSelect:
     def rows(self, db: Session, **params: Any) -> list[tuple[Any, ...]]:
         connection = db.connection()
         compiled = self._for(connection.dialect)
-        for name, bind in compiled.binds.items():
-            if name in params:
-                params[name] = bind(params[name])
-        arguments: Any = (
-            params
-            if compiled.positions is None
-            else tuple(params[name] for name in compiled.positions)
-        )
+        arguments = _arguments(compiled, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             # Whatever watches the engine's statements (the suite's statement counts) sees
@@ -78,24 +72,55 @@ class PlainSelect:
                 listener(connection, cursor, compiled.sql, arguments, None, False)
             cursor.execute(compiled.sql, arguments)
             found = cursor.fetchall()
-            if compiled.results is None:
-                # As the ORM does, by the driver's type code of each column (a numeric's
-                # processor depends on it): read once, the description costs per column.
-                compiled.results = tuple(
-                    type_._cached_result_processor(connection.dialect, column[1])
-                    for type_, column in zip(compiled.types, cursor.description, strict=True)
-                )
+            _results(compiled, connection.dialect, cursor.description)
         finally:
             cursor.close()
-        processors = compiled.results
-        if not any(processors):
-            return found
-        return [
-            tuple(
-                value if p is None else p(value) for p, value in zip(processors, row, strict=True)
-            )
-            for row in found
-        ]
+        return _converted(compiled, found)
+
+    async def rows_async(
+        self, connection: psycopg.AsyncConnection[Any], engine: Engine, **params: Any
+    ) -> list[tuple[Any, ...]]:
+        """As `rows`, on an asynchronous psycopg connection to the engine's database (the
+        live news reader's, on the event loop)."""
+        compiled = self._for(engine.dialect)
+        arguments = _arguments(compiled, params)
+        async with connection.cursor() as cursor:
+            for listener in engine.dispatch.before_cursor_execute:
+                listener(None, cursor, compiled.sql, arguments, None, False)
+            await cursor.execute(compiled.sql, arguments)  # type: ignore[arg-type]
+            found = await cursor.fetchall()
+            _results(compiled, engine.dialect, cursor.description)
+        return _converted(compiled, found)
+
+
+def _arguments(compiled: _Compiled, params: dict[str, Any]) -> Any:
+    for name, bind in compiled.binds.items():
+        if name in params:
+            params[name] = bind(params[name])
+    if compiled.positions is None:
+        return params
+    return tuple(params[name] for name in compiled.positions)
+
+
+def _results(compiled: _Compiled, dialect: Dialect, description: Any) -> None:
+    if compiled.results is None:
+        # As the ORM does, by the driver's type code of each column (a numeric's processor
+        # depends on it): read once, the description costs per column.
+        compiled.results = tuple(
+            type_._cached_result_processor(dialect, column[1])
+            for type_, column in zip(compiled.types, description, strict=True)
+        )
+
+
+def _converted(compiled: _Compiled, found: list[Any]) -> list[tuple[Any, ...]]:
+    processors = compiled.results
+    assert processors is not None
+    if not any(processors):
+        return found
+    return [
+        tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True))
+        for row in found
+    ]
 
 
 def columns(model: type[Any]) -> list[Column[Any]]:

@@ -152,7 +152,10 @@ def _occupancy(
 
 
 def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
-    door = live.door_after(ctx, room_id=room_id, after_id=after)
+    return _door_read(live.door_after(ctx, room_id=room_id, after_id=after))
+
+
+def _door_read(door: live.DoorNews | None) -> _DoorRead:
     if door is None:
         return _DoorRead(None, None, [], [], [], [], [])
     return _DoorRead(
@@ -232,8 +235,18 @@ class Subscription:
             (Feed.shared); woken by time (a session's start or end, the poll), alone."""
 
             async def reading(cursor: int, began: Callable[[], None] | None = None) -> _DoorRead:
-                work = partial(_read_door, room_id=pk, after=cursor)
-                return await _read_alone(ctx, work, began)
+                now = models.utcnow()
+                params = live.door_params(pk, cursor, now)
+                rows = await feed.rows(live.DOOR, began, **params)
+                if rows is None:  # SQLite: in a thread
+                    return await _read_alone(
+                        ctx, partial(_read_door, room_id=pk, after=cursor), began
+                    )
+                reader = ctx.reader()  # only its identity map: the rows are read
+                try:
+                    return _door_read(live.door_from(reader.db, rows, now))
+                finally:
+                    reader.db.close()
 
             if not woken_by_news:
                 return await reading(after)

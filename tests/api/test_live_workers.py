@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 import models
-from app.live import LISTENER_NAME
+from app.live import LISTENER_NAME, READER_NAME
 from app.settings import Settings
 from models import AnnonceTarget, Role, ScanStatus
 from resolvers import news
@@ -227,9 +227,11 @@ def test_a_database_failure_during_a_push_is_reported_without_its_sql(
         client.init(door.controller_token)
         op = client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)})
         client.data(op)
-        # when: the database drops the server's connections (not its listener), then news
-        # arrives and the display reads the door on a dropped connection
+        # when: the database drops the server's connections (its pool's and its reading one,
+        # not its listener), then news arrives and the display reads the door on a dropped
+        # connection
         _drop_connections(engine, name)
+        _drop_connections(engine, READER_NAME)
         with engine.connect() as conn:
             conn.execute(
                 text("SELECT pg_notify('agora_live', :topic)"),
@@ -240,6 +242,26 @@ def test_a_database_failure_during_a_push_is_reported_without_its_sql(
     # then: the server's failure, said as such, and nothing of its SQL or driver
     assert [e["extensions"]["code"] for e in errors] == ["INTERNAL_SERVER_ERROR"]
     assert not any(word in errors[0]["message"] for word in ("SELECT", "psycopg", "session"))
+
+
+def test_pushes_go_on_when_the_reading_connection_is_lost(
+    live_server, factory, db, door: Door, engine
+):
+    with LiveClient(live_server) as client:
+        client.init(door.controller_token)
+        op = client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)})
+        client.data(op)
+        assert scan(live_server, door, door.guest, factory) == "GRANTED"
+        assert client.data(op, timeout=5)["roomOccupancy"]["occupancy"] == 1
+        # when: the database drops the worker's reading connection, then a scan happens
+        _drop_connections(engine, READER_NAME)
+        second = factory.member(door.event, Role.PARTICIPANT)
+        assert scan(live_server, door, second, factory) == "GRANTED"
+        # then: the push comes all the same (read in a thread), and the next ones too
+        assert client.data(op, timeout=5)["roomOccupancy"]["occupancy"] == 2
+        third = factory.member(door.event, Role.PARTICIPANT)
+        assert scan(live_server, door, third, factory) == "GRANTED"
+        assert client.data(op, timeout=5)["roomOccupancy"]["occupancy"] == 3
 
 
 def test_pushes_resume_after_the_listening_connection_is_lost(
