@@ -47,6 +47,8 @@ MAX_RECONNECT_DELAY = 30.0
 # How the listening connection shows in pg_stat_activity, and the reading one.
 LISTENER_NAME = "agora-live-listener"
 READER_NAME = "agora-live-reader"
+# Reading connections per worker: the doors with news are read side by side.
+READERS = 4
 
 
 class Feed:
@@ -186,8 +188,8 @@ class Hub:
         self.connections: Counter[int] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         # PostgreSQL: the connection the subscribers' shared reads take turns on (`rows`).
-        self._reader: psycopg.AsyncConnection[Any] | None = None
-        self._reading: asyncio.Lock | None = None
+        self._readers: list[psycopg.AsyncConnection[Any]] = []
+        self._reading: asyncio.Semaphore | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening: asyncio.Event | None = None
         # Set while this worker has subscribers, or had some less than `idle_seconds` ago.
@@ -233,7 +235,7 @@ class Hub:
             return  # one listener is enough
         self._loop = asyncio.get_running_loop()
         if self.engine.dialect.name == "postgresql":
-            self._reading = asyncio.Lock()
+            self._reading = asyncio.Semaphore(READERS)
             self._listening = asyncio.Event()
             self._wanted = asyncio.Event()
             self._listener = asyncio.create_task(self._listen(), name="agora-live-listener")
@@ -245,8 +247,8 @@ class Hub:
         if self._runs > 0:
             return
         listener, self._listener = self._listener, None
-        if self._reader is not None and self._loop is asyncio.get_running_loop():
-            await self._close_reader()
+        if self._loop is asyncio.get_running_loop():
+            await self._close_readers()
         if listener is None:
             news.remove_local_sink(self.database_url, self._from_writer_thread)
             return
@@ -263,10 +265,10 @@ class Hub:
     async def rows(
         self, statement: PlainSelect, began: Callable[[], None] | None, **params: Any
     ) -> list[tuple[Any, ...]] | None:
-        """`statement`'s rows, read on the event loop over this worker's reading connection
-        (PostgreSQL, autocommit: each statement sees what is committed), one statement at a
-        time; `began()` just before it is sent. None where there is no such connection (SQLite)
-        or it failed: the caller reads in a thread instead.
+        """`statement`'s rows, read on the event loop over one of this worker's READERS
+        reading connections (PostgreSQL, autocommit: each statement sees what is committed);
+        `began()` just before it is sent. None where there is no such connection (SQLite) or
+        it failed: the caller reads in a thread instead.
 
         A door's news would otherwise cross to a worker thread and back, each crossing waiting
         for a processor on a busy machine: most of a push's latency went there."""
@@ -276,20 +278,25 @@ class Hub:
         async with reading:
             if began is not None:
                 began()
+            reader = self._readers.pop() if self._readers else None
             try:
-                if self._reader is None or self._reader.closed:
-                    self._reader = await psycopg.AsyncConnection.connect(
+                if reader is None or reader.closed:
+                    reader = await psycopg.AsyncConnection.connect(
                         self._conninfo(), autocommit=True, application_name=READER_NAME
                     )
-                return await statement.rows_async(self._reader, self.engine, **params)
+                rows = await statement.rows_async(reader, self.engine, **params)
             except psycopg.Error as exc:
                 log.warning("live news: reading connection failed (%s); reading in a thread", exc)
-                await self._close_reader()
+                if reader is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        await reader.close()
                 return None
+            self._readers.append(reader)
+            return rows
 
-    async def _close_reader(self) -> None:
-        reader, self._reader = self._reader, None
-        if reader is not None:
+    async def _close_readers(self) -> None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
             with contextlib.suppress(psycopg.Error):
                 await reader.close()
 
@@ -375,8 +382,7 @@ class Hub:
                             checked = time.monotonic()
                     self._listening.clear()
                     # No subscriber left to read for either.
-                    async with self._reading:  # type: ignore[union-attr]
-                        await self._close_reader()
+                    await self._close_readers()
                     continue
             except asyncio.CancelledError:
                 raise

@@ -72,7 +72,7 @@ class PlainSelect:
                 listener(connection, cursor, compiled.sql, arguments, None, False)
             cursor.execute(compiled.sql, arguments)
             found = cursor.fetchall()
-            _results(compiled, connection.dialect, cursor.description)
+            _results(compiled, connection.dialect, cursor)
         finally:
             cursor.close()
         return _converted(compiled, found)
@@ -89,7 +89,7 @@ class PlainSelect:
                 listener(None, cursor, compiled.sql, arguments, None, False)
             await cursor.execute(compiled.sql, arguments)  # type: ignore[arg-type]
             found = await cursor.fetchall()
-            _results(compiled, engine.dialect, cursor.description)
+            _results(compiled, engine.dialect, cursor)
         return _converted(compiled, found)
 
 
@@ -102,13 +102,13 @@ def _arguments(compiled: _Compiled, params: dict[str, Any]) -> Any:
     return tuple(params[name] for name in compiled.positions)
 
 
-def _results(compiled: _Compiled, dialect: Dialect, description: Any) -> None:
+def _results(compiled: _Compiled, dialect: Dialect, cursor: Any) -> None:
     if compiled.results is None:
         # As the ORM does, by the driver's type code of each column (a numeric's processor
         # depends on it): read once, the description costs per column.
         compiled.results = tuple(
             type_._cached_result_processor(dialect, column[1])
-            for type_, column in zip(compiled.types, description, strict=True)
+            for type_, column in zip(compiled.types, cursor.description, strict=True)
         )
 
 
