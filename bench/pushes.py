@@ -1,7 +1,7 @@
 """The live line of `./run bench`: W4's scans with open roomOccupancy subscriptions.
 
-Door displays (graphql-transport-ws, one socket each, spread over the rooms) stay subscribed
-while wrk drives W4 at full speed. Beside wrk, a probe sends one scan of its own every
+Door displays (graphql-transport-ws, one socket each, spread over the rooms, in a process of
+their own: bench/displays.py) stay subscribed while wrk drives W4 at full speed. Beside wrk, a probe sends one scan of its own every
 `PROBE_PAUSE_S` and notes when its HTTP answer ended; the push latency is the time from there
 to the push naming that scan at each display of its room. The scan throughput is wrk's, to be
 read beside the W4 row measured without subscriptions.
@@ -9,8 +9,12 @@ read beside the W4 row measured without subscriptions.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -19,7 +23,6 @@ from pathlib import Path
 
 import httpx
 import wrk
-from live_bench import Display
 
 SCAN = "mutation($input: ScanInput!) { scanBadge(input: $input) { status access { id } } }"
 PROBE_PAUSE_S = 0.1
@@ -56,9 +59,6 @@ def measure(
     """`doors`: (room global id, its controller's token); the displays subscribe as
     `viewer_token` (the president: allowed at every door)."""
     graphql = f"{base}/graphql"
-    displays: dict[str, list[Display]] = {room: [] for room, _ in doors}
-    rooms = list(displays)
-    opened: list[Display] = []
     sent: list[tuple[str, float, str]] = []
     stop = threading.Event()
 
@@ -85,12 +85,25 @@ def measure(
                     sent.append((body["data"]["scanBadge"]["access"]["id"], done, room))
                 stop.wait(PROBE_PAUSE_S)
 
+    rooms = [room for room, _ in doors]
+    displays = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("displays.py")),
+            graphql.replace("http://", "ws://"),
+            str(subscribers),
+            *rooms,
+        ],
+        env={**os.environ, "AGORA_BENCH_TOKEN": viewer_token},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        for i in range(subscribers):
-            room = rooms[i % len(rooms)]
-            display = Display(graphql, viewer_token, room)
-            displays[room].append(display)
-            opened.append(display)
+        assert displays.stdout is not None
+        assert displays.stdin is not None
+        if displays.stdout.readline().strip() != "ready":
+            raise RuntimeError("the door displays did not open")
         time.sleep(1)
         prober = threading.Thread(target=probe, daemon=True)
         prober.start()
@@ -98,25 +111,31 @@ def measure(
         stop.set()
         prober.join(timeout=15)
         time.sleep(1)  # the last pushes on their way
+        out, _ = displays.communicate(timeout=60)
+        seen = json.loads(out)
+        by_room: dict[str, list[dict[str, float]]] = {room: [] for room in rooms}
+        for display in seen["displays"]:
+            by_room[display["room"]].append(display["arrivals"])
         latencies: list[float] = []
         missing = 0
         for scan_id, done, room in sent:
-            for display in displays[room]:
-                at = display.arrivals.get(scan_id)
+            for arrivals in by_room[room]:
+                at = arrivals.get(scan_id)
                 if at is None:
                     missing += 1
                 else:
                     latencies.append((at - done) * 1000)
         return LiveResult(
-            subscribers=len(opened),
+            subscribers=len(seen["displays"]),
             scans=result,
             pushes=len(latencies),
             missing=missing,
             push_p50_ms=statistics.median(latencies) if latencies else float("nan"),
             push_p99_ms=_percentile(latencies, 0.99) if latencies else float("nan"),
-            display_errors=sum(len(d.errors) for d in opened),
+            display_errors=len(seen["errors"]),
         )
     finally:
         stop.set()
-        for display in opened:
-            display.close()
+        if displays.poll() is None:
+            displays.kill()
+            displays.wait()
