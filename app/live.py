@@ -7,7 +7,9 @@ worker reaches subscribers on every other. A worker without subscribers lets its
 after `live_listen_idle_seconds`: every scan's news would otherwise wake it, and a database
 backend, for nobody. On SQLite (one process) committed news comes straight from the
 writing thread. A feed only says "look again": the subscriber reads what changed itself, under
-its own rights, so a burst of news costs one read.
+its own rights, so a burst of news costs one read. The subscribers of one topic on a worker
+share that read (`SharedReads`); on PostgreSQL it runs on the event loop over one of the
+worker's reading connections (`Hub.rows`), not in a thread.
 """
 
 from __future__ import annotations

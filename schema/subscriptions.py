@@ -2,10 +2,13 @@
 
 Each subscription follows topics (resolvers/news.py) through its feed and sleeps until news
 wakes it, or `live_poll_seconds` pass with none. Awake, it reads what changed on a fresh session
-(`Context.renew`), in a worker thread, loading what the pushed objects' nested fields will ask
-for, so resolving them afterwards only reads the loaders' caches. Its @allow is checked again
-before every push (permissions/fields.py); a wake with nothing to push yields RECHECK, so rights
-lost meanwhile (a reassignment, a changed role, an expired token) end it at once.
+(`Context.renew`), loading what the pushed objects' nested fields will ask for, so resolving
+them afterwards only reads the loaders' caches. The displays of a door on one worker share one
+read of it (`Feed.shared`, on the event loop over the worker's reading connections where there
+are some) and its update objects, so those asking the same as the same user share one
+execution too (schema/shared_pushes.py). Its @allow is checked again before a push whenever the
+answer can have changed (permissions/fields.py); a wake with nothing to push yields RECHECK, so
+rights lost meanwhile (a reassignment, a changed role, an expired token) end it at once.
 """
 
 from __future__ import annotations
