@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
-from app.live import LISTENER_NAME
+from app.live import LISTENER_NAME, READER_NAME
 from models import Role
 from tests.conftest import PG_URL
 from tests.factories import gid
@@ -20,14 +20,14 @@ from tests.live_server import serve
 pytestmark = pytest.mark.skipif(not PG_URL, reason="LISTEN/NOTIFY is PostgreSQL's")
 
 
-def _listeners(engine: Engine) -> int:
+def _listeners(engine: Engine, name: str = LISTENER_NAME) -> int:
     with engine.connect() as conn:
         return conn.execute(
             text(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE application_name = :name AND datname = current_database()"
             ),
-            {"name": LISTENER_NAME},
+            {"name": name},
         ).scalar_one()
 
 
@@ -50,13 +50,16 @@ def test_a_worker_listens_only_while_it_has_subscribers(
             client.init(door.controller_token)
             op = client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)})
             assert client.data(op)["roomOccupancy"]["occupancy"] == 1
-            # then: its worker listens, and the next scan is pushed
+            # then: its worker listens, and the next scan is pushed (read on its own connection)
             assert _listeners(engine) == 1
             second = factory.member(door.event, Role.PARTICIPANT)
             assert scan(url, door, second, factory) == "GRANTED"
             assert client.data(op, timeout=5)["roomOccupancy"]["occupancy"] == 2
-        # when: the display is gone, the listening connection goes after the idle time
+            assert _listeners(engine, READER_NAME) == 1
+        # when: the display is gone, the listening connection goes after the idle time, and
+        # the reading one with it
         _until_no_listener(engine, seconds=5)
+        assert _listeners(engine, READER_NAME) == 0
         # then: a new display has the worker listen again, and is pushed what follows
         with LiveClient(url) as client:
             client.init(door.controller_token)
