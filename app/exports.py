@@ -26,12 +26,12 @@ from app.graphql import bearer_token
 from app.settings import Settings
 from permissions import Allow, Subject, permits, subjects
 from permissions.policy import describe
+from permissions.rules import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 from resolvers import lookup
 from resolvers import stats as stats_resolvers
 from resolvers.errors import AgoraError, ForbiddenError
 from resolvers.ids import decode
 from resolvers.moments import Clock
-from schema.types import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
 
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,22 +10,14 @@ from strawberry.file_uploads import Upload
 
 import models
 from app.context import Info
-from permissions import Allow, Condition, Role, Subject, allowed, permits, subjects
+from permissions import Role, Subject, allowed, permits, subjects
+from permissions.rules import ADMIN, EVENT_STAFF, EXPOSANT_SELF, MEMBER_AUTHOR, SESSION_EDITORS
 from resolvers import annonces, events, files, members, rooms, sessions
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode
 from resolvers.lookup import get_event, get_room
 from schema.enums import AnnonceTarget, EventFileKind, PaymentStatus, SessionKind, SessionStatus
-from schema.types import EVENT_STAFF, Annonce, Event, File, Member, Room, Session, SessionAccess
-
-ADMIN = Allow(Role.ADMIN)
-# Who may change a session: a gestionnaire only in the room it is assigned to right now.
-SESSION_EDITORS = (
-    Allow(Role.ADMIN),
-    Allow(Role.ORGANIZER),
-    Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM),
-)
-MEMBER_AUTHOR = Allow(Role.MEMBER, Condition.AUTHOR)
+from schema.types import Annonce, Event, File, Member, Room, Session, SessionAccess
 
 
 @strawberry.input(
@@ -196,7 +188,7 @@ class ProgrammeMutation:
 
     @allowed(
         *EVENT_STAFF,
-        Allow(Role.EXPOSANT, Condition.SELF),
+        EXPOSANT_SELF,
         subject=subjects.MEMBER_ARG,
         description="Upload an exposant's stand plan (a PDF); it replaces the previous one.",
     )

@@ -8,18 +8,22 @@ import strawberry
 
 import models
 from app.context import Context, Info
-from permissions import Allow, Condition, Role, allowed, permits, subjects
+from permissions import allowed, permits, subjects
 from permissions.policy import Subject
+from permissions.rules import (
+    ADMIN,
+    EVENT_STAFF,
+    GESTIONNAIRE_HERE,
+    MEMBER_AUTHOR,
+    MEMBER_WITH_ACCESS,
+    ORGANIZER,
+)
 from resolvers import lookup, questions
 from resolvers.errors import ForbiddenError, NotFoundError
 from resolvers.ids import decode, encode
 from schema.enums import QuestionModeration
 from schema.node import Node, PageInfo
-from schema.types import ADMIN, EVENT_STAFF, ORGANIZER, Member, Session, User
-
-MEMBER_AUTHOR = Allow(Role.MEMBER, Condition.AUTHOR)
-MEMBER_WITH_ACCESS = Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS)
-GESTIONNAIRE_HERE = Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM)
+from schema.types import Member, Session, User
 
 
 @strawberry.type(description="A question asked during a session, with its answer and upvotes.")

@@ -9,18 +9,23 @@ import strawberry
 
 import models
 from app.context import Info
-from permissions import Allow, Condition, Role, allowed, permits, subjects
+from permissions import allowed, permits, subjects
+from permissions.rules import (
+    ADMIN,
+    CONTROLLER_HERE,
+    EXPOSANT,
+    EXPOSANT_SELF,
+    ORGANIZER,
+    PARTICIPANT,
+)
 from resolvers import scanning, transactions, visits
 from resolvers.ids import decode
 from schema.enums import DenyReason, ScanStatus
 from schema.scan_types import RoomAccess, Visit
-from schema.types import ADMIN, CONTROLLER_HERE, ORGANIZER, Member, Room, Session
+from schema.types import Member, Room, Session
 
 # Who may scan at a room door: the contract's @allow of scanBadge and syncScans.
 SCAN_RULES = (ADMIN, ORGANIZER, CONTROLLER_HERE)
-EXPOSANT = Allow(Role.EXPOSANT)
-EXPOSANT_SELF = Allow(Role.EXPOSANT, Condition.SELF)
-PARTICIPANT = Allow(Role.PARTICIPANT)
 T = TypeVar("T")
 
 

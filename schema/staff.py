@@ -10,11 +10,12 @@ import models
 from app.context import Context, Info
 from permissions import allowed, permits, subjects
 from permissions.policy import Subject
+from permissions.rules import CONTROLLER_HERE, EVENT_STAFF, MEMBER_SELF
 from resolvers import lookup, staff
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode, encode
 from schema.node import Node
-from schema.types import CONTROLLER_HERE, EVENT_STAFF, MEMBER_SELF, Member, Role, Room, User
+from schema.types import Member, Role, Room, User
 
 # Who may fetch one slot by id: whoever may list it (Room.staff, Member.currentAssignment).
 READ_SLOT = (*EVENT_STAFF, MEMBER_SELF, CONTROLLER_HERE)

@@ -26,15 +26,16 @@ import strawberry
 import models
 from app.context import Context, Info
 from app.live import Feed
-from permissions import Allow, Condition, Role, allowed
+from permissions import allowed
 from permissions.fields import RECHECK, RECHECK_NOW
+from permissions.rules import CONTROLLER_HERE, EVENT_STAFF, MEMBER, MEMBER_WITH_ACCESS
 from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG, sees_hidden_questions
 from resolvers import live, news
 from resolvers.ids import decode
 from schema.questions import Question
 from schema.scan_types import RoomAccess
 from schema.shared_pushes import SharedExecutions
-from schema.types import CONTROLLER_HERE, EVENT_STAFF, Annonce, Room, Session
+from schema.types import Annonce, Room, Session
 
 # Woken by a session starting or ending, read a moment later, when the state has changed.
 BOUNDARY_MARGIN_SECONDS = 0.01
@@ -175,7 +176,7 @@ def _door_read(door: live.DoorNews | None) -> _DoorRead:
 @strawberry.type
 class Subscription:
     @allowed(
-        Allow(Role.MEMBER),
+        MEMBER,
         subject=EVENT_ARG,
         subscription=True,
         description="Pushed when an annonce targeted at the viewer's role is published in this event.",
@@ -308,7 +309,7 @@ class Subscription:
 
     @allowed(
         *EVENT_STAFF,
-        Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS),
+        MEMBER_WITH_ACCESS,
         subject=SESSION_ID_ARG,
         subscription=True,
         description="Pushed when a question is asked, answered, upvoted or moderated in this session (hidden ones only to moderators).",

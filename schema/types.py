@@ -10,7 +10,19 @@ import strawberry
 
 import models
 from app.context import Info
-from permissions import Allow, Condition, Role, Subject, allowed, subjects
+from permissions import Role, Subject, allowed, subjects
+from permissions.rules import (
+    ADMIN,
+    CONTROLLER_HERE,
+    EVENT_STAFF,
+    EVENT_STATS_RULES,
+    EXPOSANT_SCANNED,
+    EXPOSANT_STATS_RULES,
+    MEMBER_SELF,
+    MEMBER_WITH_ACCESS,
+    ORGANIZER,
+    ROOM_STATS_RULES,
+)
 from resolvers import annonces as annonce_resolvers
 from resolvers import anomalies as anomaly_resolvers
 from resolvers import audit as audit_resolvers
@@ -34,18 +46,6 @@ if TYPE_CHECKING:
 LazyRoomAssignment = Annotated["RoomAssignment", strawberry.lazy("schema.staff")]
 LazyBadgeAnomaly = Annotated["BadgeAnomaly", strawberry.lazy("schema.scan_types")]
 LazyQuestionConnection = Annotated["QuestionConnection", strawberry.lazy("schema.questions")]
-
-ADMIN = Allow(Role.ADMIN)
-ORGANIZER = Allow(Role.ORGANIZER)
-GESTIONNAIRE = Allow(Role.GESTIONNAIRE_DES_SALLES)
-EVENT_STAFF = (ADMIN, ORGANIZER, GESTIONNAIRE)
-MEMBER_SELF = Allow(Role.MEMBER, Condition.SELF)
-CONTROLLER_HERE = Allow(Role.CONTROLLEUR_DES_BADGES, Condition.ASSIGNED_TO_ROOM)
-EXPOSANT_SCANNED = Allow(Role.EXPOSANT, Condition.SCANNED_BY_ME)
-# Who reads stats; the CSV export routes check the same rules (app/exports.py).
-EXPOSANT_STATS_RULES = (*EVENT_STAFF, Allow(Role.EXPOSANT, Condition.SELF))
-ROOM_STATS_RULES = (*EVENT_STAFF, CONTROLLER_HERE)
-EVENT_STATS_RULES = EVENT_STAFF
 
 
 @strawberry.type(description="A person who can log in. The same user may belong to many events.")
@@ -449,7 +449,7 @@ class Session(Node):
         assert room is not None
         return Room.from_model(room)
 
-    @allowed(*EVENT_STAFF, Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS))
+    @allowed(*EVENT_STAFF, MEMBER_WITH_ACCESS)
     def youtube_live_url(self) -> str | None:
         return self.model.youtube_live_url
 
@@ -483,7 +483,7 @@ class Session(Node):
 
     @allowed(
         *EVENT_STAFF,
-        Allow(Role.MEMBER, Condition.HAS_SESSION_ACCESS),
+        MEMBER_WITH_ACCESS,
         description="Questions asked in this session: unanswered first, then most upvoted, then oldest.",
     )
     def questions(
