@@ -39,13 +39,6 @@ def get_question(ctx: Context, *, question_id: int) -> models.Question:
     return visible_in_event(ctx, models.Question, question_id, "question")
 
 
-def get_visit(ctx: Context, *, visit_id: int) -> models.Visit:
-    return visible_in_event(ctx, models.Visit, visit_id, "visit")
-
-
 def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
     return visible_in_event(ctx, models.RoomAssignment, assignment_id, "staff assignment")
 
-
-def get_room_access(ctx: Context, *, access_id: int) -> models.RoomAccess:
-    return visible_in_event(ctx, models.RoomAccess, access_id, "scan")
