@@ -2,6 +2,7 @@
 
 from models.annonce import Annonce
 from models.audit import AuditEntry
+from models.badge import Badge
 from models.base import UTCDateTime, utcnow
 from models.enums import (
     EVENT_ROLES,
@@ -17,13 +18,14 @@ from models.enums import (
     SessionKind,
     SessionStatus,
 )
-from models.event import Event, StoredFile
-from models.member import Badge, Member
+from models.event import Event
+from models.member import Member
 from models.question import Question, QuestionUpvote
 from models.room import Room
 from models.room_access import RoomAccess
+from models.room_assignment import RoomAssignment
 from models.session import EventSession, SessionAccess
-from models.staff import RoomAssignment
+from models.stored_file import StoredFile
 from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User, ViewerStanding
 from models.visit import Visit, VisitTag

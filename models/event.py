@@ -1,14 +1,13 @@
-"""Events and the files attached to them."""
+"""Events."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import CheckConstraint, String, Text
 from sqlmodel import Field, SQLModel
 
-from models.base import created_timestamp, in_values, timestamp
-from models.enums import FILE_KINDS
+from models.base import created_timestamp, timestamp
 
 
 class Event(SQLModel, table=True):
@@ -24,28 +23,3 @@ class Event(SQLModel, table=True):
     timezone: str = Field(default="UTC", sa_type=String(64))
     president_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     created_at: datetime = created_timestamp()
-
-
-class StoredFile(SQLModel, table=True):
-    """An uploaded document; the bytes live in file storage. Uploads are kept: the newest of a
-    kind (per event, or per exposant for stand plans) is the current one."""
-
-    __tablename__ = "stored_file"
-    __table_args__ = (
-        CheckConstraint(in_values("kind", FILE_KINDS), name="kind"),
-        CheckConstraint("(kind = 'PLAN') = (member_id IS NOT NULL)", name="plan_has_member"),
-        Index("ix_stored_file_event_id_kind", "event_id", "kind"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    # The event whose members may download it.
-    event_id: int = Field(foreign_key="event.id")
-    kind: str = Field(sa_type=String(16))
-    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
-    filename: str = Field(sa_type=String(255))
-    content_type: str = Field(sa_type=String(100))
-    size: int
-    sha256: str = Field(sa_type=String(64))
-    storage_key: str = Field(sa_type=String(255), unique=True)
-    uploaded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-    uploaded_at: datetime = created_timestamp()

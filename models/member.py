@@ -1,4 +1,4 @@
-"""Memberships (a user's one role in an event) and their badges."""
+"""Memberships: a user's one role in an event."""
 
 from __future__ import annotations
 
@@ -28,15 +28,3 @@ class Member(SQLModel, table=True):
     # Whether exposants who scan this participant may read its email (the participant decides).
     shares_contact: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = created_timestamp()
-
-
-class Badge(SQLModel, table=True):
-    """A badge code. A member keeps its history: the newest unrevoked badge is the valid one."""
-
-    __tablename__ = "badge"
-
-    id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(foreign_key="member.id", index=True)
-    code: str = Field(sa_type=String(64), unique=True)
-    issued_at: datetime = created_timestamp()
-    revoked_at: datetime | None = timestamp(default=None)

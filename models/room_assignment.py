@@ -1,4 +1,4 @@
-"""Staff assignments: a gestionnaire or controller holds one room for a time slot."""
+"""Room assignments (staff slots): a gestionnaire or controller holds one room for a time slot."""
 
 from __future__ import annotations
 
