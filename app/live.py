@@ -189,7 +189,7 @@ class Hub:
         # Open WebSockets per user on this process (the per-user limit).
         self.connections: Counter[int] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # PostgreSQL: the connection the subscribers' shared reads take turns on (`rows`).
+        # PostgreSQL: the idle reading connections, and how many reads may run at once (`rows`).
         self._readers: list[psycopg.AsyncConnection[Any]] = []
         self._reading: asyncio.Semaphore | None = None
         self._listener: asyncio.Task[None] | None = None
