@@ -41,4 +41,3 @@ def get_question(ctx: Context, *, question_id: int) -> models.Question:
 
 def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
     return visible_in_event(ctx, models.RoomAssignment, assignment_id, "staff assignment")
-
