@@ -24,12 +24,11 @@ from app.context import Context
 from app.errors import agora_error_response
 from app.graphql import bearer_token
 from app.settings import Settings
-from permissions import Allow, Subject, permits, subjects
-from permissions.policy import describe
-from permissions.rules import EVENT_STATS_RULES, EXPOSANT_STATS_RULES
+from permissions import subjects
+from permissions.routes import SCANS_CSV, VISITS_CSV, authorize
 from resolvers import lookup
 from resolvers import stats as stats_resolvers
-from resolvers.errors import AgoraError, ForbiddenError
+from resolvers.errors import AgoraError
 from resolvers.ids import decode
 from resolvers.moments import Clock
 
@@ -77,12 +76,6 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], zone: ZoneInfo) 
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode()
-
-
-def _authorize(ctx: Context, rules: tuple[Allow, ...], subject: Subject, what: str) -> None:
-    viewer = ctx.require_viewer()
-    if not permits(viewer, rules, subject, ctx.now):
-        raise ForbiddenError(f"Only {describe(rules)} may download {what}.")
 
 
 def _stream(
@@ -139,7 +132,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
         ctx.require_viewer()
         member_id = decode("Member", request.path_params["member_id"])
         member = lookup.get_member(ctx, member_id=member_id)
-        _authorize(ctx, EXPOSANT_STATS_RULES, subjects.member_subject(member), "these leads")
+        authorize(ctx.require_viewer(), VISITS_CSV, subjects.member_subject(member), ctx.now)
         event = lookup.get_event(ctx, event_id=member.event_id)
         zone = stats_resolvers.event_zone(event)
         rows = stats_resolvers.visit_rows(ctx.db, member)
@@ -148,12 +141,12 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
     def event_scans(ctx: Context, request: Request) -> tuple[Iterator[bytes], str]:
         ctx.require_viewer()
         event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
-        _authorize(ctx, EVENT_STATS_RULES, subjects.event_subject(event), "the scan log")
+        authorize(ctx.require_viewer(), SCANS_CSV, subjects.event_subject(event), ctx.now)
         zone = stats_resolvers.event_zone(event)
         rows = stats_resolvers.scan_log_rows(ctx.db, event)
         return csv_lines(SCAN_HEADER, rows, zone), f"scans-{event.id}.csv"
 
     return [
-        Route("/exposants/{member_id}/visits.csv", guarded(exposant_visits), methods=["GET"]),
-        Route("/events/{event_id}/scans.csv", guarded(event_scans), methods=["GET"]),
+        Route(VISITS_CSV.path, guarded(exposant_visits), methods=[VISITS_CSV.method]),
+        Route(SCANS_CSV.path, guarded(event_scans), methods=[SCANS_CSV.method]),
     ]

@@ -21,7 +21,9 @@ from app.context import Context
 from app.errors import agora_error_response
 from app.graphql import bearer_token
 from app.settings import Settings
-from resolvers import calendar, files
+from permissions import subjects
+from permissions.routes import FILE_DOWNLOAD, PROGRAMME_ICS, authorize
+from resolvers import calendar, files, lookup
 from resolvers.errors import AgoraError
 from resolvers.ids import decode
 from resolvers.moments import Clock
@@ -56,6 +58,7 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
             stored, path = files.downloadable(
                 ctx, file_id=decode("File", request.path_params["file_id"])
             )
+            authorize(ctx.require_viewer(), FILE_DOWNLOAD, subjects.file_subject(stored), ctx.now)
             return FileResponse(
                 path,
                 media_type=stored.content_type,
@@ -68,9 +71,9 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
 
     def programme_ics(request: Request) -> Response:
         def use_case(ctx: Context) -> Response:
-            body = calendar.programme_ics(
-                ctx, event_id=decode("Event", request.path_params["event_id"])
-            )
+            event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
+            authorize(ctx.require_viewer(), PROGRAMME_ICS, subjects.event_subject(event), ctx.now)
+            body = calendar.programme_ics(ctx, event_id=event.id or 0)
             return Response(
                 body,
                 media_type="text/calendar; charset=utf-8",
@@ -80,6 +83,6 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
         return _run(request, settings, sessions, use_case, token_in_query=True)
 
     return [
-        Route("/files/{file_id}", download, methods=["GET"]),
-        Route("/events/{event_id}/programme.ics", programme_ics, methods=["GET"]),
+        Route(FILE_DOWNLOAD.path, download, methods=[FILE_DOWNLOAD.method]),
+        Route(PROGRAMME_ICS.path, programme_ics, methods=[PROGRAMME_ICS.method]),
     ]

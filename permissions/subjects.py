@@ -24,6 +24,10 @@ def event_subject(event: models.Event) -> Subject:
     return Subject(event_id=event.id)
 
 
+def file_subject(stored: models.StoredFile) -> Subject:
+    return Subject(event_id=stored.event_id)
+
+
 def room_subject(room: models.Room) -> Subject:
     return Subject(event_id=room.event_id, room_id=room.id)
 

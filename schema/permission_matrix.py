@@ -10,6 +10,7 @@ from models import Role
 from permissions.fields import rules_of
 from permissions.policy import Allow
 from permissions.roles import Condition
+from permissions.routes import ROUTES
 
 COLUMNS: list[tuple[Role, str]] = [
     (Role.ADMIN, "Admin"),
@@ -73,4 +74,19 @@ def render(schema: strawberry.Schema) -> str:
                 + " |"
             )
         lines.append("")
+    lines += [
+        "## HTTP routes",
+        "",
+        "Served beside GraphQL, each checked with the same rules (`permissions/routes.py`).",
+        "",
+        "| route | " + " | ".join(name for _, name in COLUMNS) + " |",
+        rule,
+    ]
+    for route in ROUTES:
+        lines.append(
+            f"| `{route.method} {route.path}` | "
+            + " | ".join(_cell(role, route.rules) for role, _ in COLUMNS)
+            + " |"
+        )
+    lines.append("")
     return "\n".join(lines)

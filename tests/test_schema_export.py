@@ -19,3 +19,26 @@ def test_permission_matrix_is_up_to_date():
 
     committed = (ROOT / "docs" / "permissions.md").read_text()
     assert committed == render(schema), "docs/permissions.md is stale: run `agora permissions-doc`"
+
+
+def test_every_route_serving_event_data_is_in_the_permission_matrix(app):
+    from starlette.routing import Route
+
+    from permissions.routes import ROUTES
+
+    served = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, Route)
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+    # GraphQL (its fields carry @allow), the health check and GraphiQL's page and assets
+    # serve no event data.
+    no_data = {
+        ("GET", "/graphql"),
+        ("POST", "/graphql"),
+        ("GET", "/healthz"),
+        ("GET", "/graphiql"),
+        ("GET", "/graphiql/assets/{name}"),
+    }
+    assert served - no_data == {(r.method, r.path) for r in ROUTES}
