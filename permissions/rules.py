@@ -27,6 +27,10 @@ EXPOSANT_SCANNED = Allow(Role.EXPOSANT, Condition.SCANNED_BY_ME)
 GESTIONNAIRE_HERE = Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM)
 CONTROLLER_HERE = Allow(Role.CONTROLLEUR_DES_BADGES, Condition.ASSIGNED_TO_ROOM)
 
+# Who reads a session's questions (Session.questions, and a question fetched by id).
+QUESTION_READERS = (*EVENT_STAFF, MEMBER_WITH_ACCESS)
+# Who may fetch one staff slot by id: whoever may list it (Room.staff, Member.currentAssignment).
+SLOT_READERS = (*EVENT_STAFF, MEMBER_SELF, CONTROLLER_HERE)
 # Who may change a session: a gestionnaire only in the room it is assigned to right now.
 SESSION_EDITORS = (ADMIN, ORGANIZER, GESTIONNAIRE_HERE)
 # Who reads stats, in the API and as CSV (app/exports.py).

@@ -17,6 +17,7 @@ from permissions.rules import (
     MEMBER_AUTHOR,
     MEMBER_WITH_ACCESS,
     ORGANIZER,
+    QUESTION_READERS,
 )
 from resolvers import lookup, questions
 from resolvers.errors import ForbiddenError, NotFoundError
@@ -104,8 +105,8 @@ def question_node(ctx: Context, pk: int) -> Question:
     """One question by id, for whoever may read its session's questions."""
     q = lookup.get_question(ctx, question_id=pk)
     session = questions.session_of(ctx, q)
-    rules = (*EVENT_STAFF, MEMBER_WITH_ACCESS)
-    if not permits(ctx.require_viewer(), rules, subjects.session_subject(session), ctx.clock):
+    subject = subjects.session_subject(session)
+    if not permits(ctx.require_viewer(), QUESTION_READERS, subject, ctx.clock):
         raise ForbiddenError(
             "Only staff and members with access to the session read its questions."
         )

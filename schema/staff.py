@@ -10,15 +10,12 @@ import models
 from app.context import Context, Info
 from permissions import allowed, permits, subjects
 from permissions.policy import Subject
-from permissions.rules import CONTROLLER_HERE, EVENT_STAFF, MEMBER_SELF
+from permissions.rules import EVENT_STAFF, SLOT_READERS
 from resolvers import lookup, staff
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode, encode
 from schema.node import Node
 from schema.types import Member, Role, Room, User
-
-# Who may fetch one slot by id: whoever may list it (Room.staff, Member.currentAssignment).
-READ_SLOT = (*EVENT_STAFF, MEMBER_SELF, CONTROLLER_HERE)
 
 
 @strawberry.type(
@@ -83,7 +80,9 @@ class RoomAssignment(Node):
 
 def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
     slot = lookup.get_assignment(ctx, assignment_id=pk)
-    if not permits(ctx.require_viewer(), READ_SLOT, subjects.assignment_subject(slot), ctx.clock):
+    if not permits(
+        ctx.require_viewer(), SLOT_READERS, subjects.assignment_subject(slot), ctx.clock
+    ):
         raise ForbiddenError("Only staff and the assigned member may read this assignment.")
     return RoomAssignment.from_model(slot)
 

@@ -21,6 +21,7 @@ from permissions.rules import (
     MEMBER_SELF,
     MEMBER_WITH_ACCESS,
     ORGANIZER,
+    QUESTION_READERS,
     ROOM_STATS_RULES,
 )
 from resolvers import annonces as annonce_resolvers
@@ -482,8 +483,7 @@ class Session(Node):
         return SessionAccess.for_member(self.model, member, access)
 
     @allowed(
-        *EVENT_STAFF,
-        MEMBER_WITH_ACCESS,
+        *QUESTION_READERS,
         description="Questions asked in this session: unanswered first, then most upvoted, then oldest.",
     )
     def questions(
