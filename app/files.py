@@ -73,7 +73,7 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
         def use_case(ctx: Context) -> Response:
             event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
             authorize(ctx.require_viewer(), PROGRAMME_ICS, subjects.event_subject(event), ctx.now)
-            body = calendar.programme_ics(ctx, event_id=event.id or 0)
+            body = calendar.programme_ics(ctx, event)
             return Response(
                 body,
                 media_type="text/calendar; charset=utf-8",

@@ -33,9 +33,10 @@ from resolvers.plain import PlainSelect
 log = logging.getLogger("agora.live")
 
 T = TypeVar("T")
-# Worker threads this worker's subscriptions share for their reads (HTTP keeps anyio's 40).
+# Worker threads this worker's subscriptions share for their checks and their reads in a thread
+# (SQLite, or a failed reading connection); GraphQL over HTTP has its own pool.
 LIVE_THREADS = 4
-# Shared reads kept per worker before the oldest are dropped (one per room and cursor in use).
+# Shared reads kept per worker before they are all dropped (one per door with displays).
 SHARED_READS = 1000
 
 # How long the listener waits for news before it checks that its connection still answers.

@@ -9,15 +9,14 @@ from icalendar import Calendar, Event
 from sqlmodel import col, select
 
 import models
-from resolvers.visibility import visible_event
 
 if TYPE_CHECKING:
     from app.context import Context
 
 
-def programme_ics(ctx: Context, *, event_id: int) -> bytes:
-    """One VEVENT per session, its room as LOCATION, times in the event's time zone."""
-    event = visible_event(ctx, event_id)
+def programme_ics(ctx: Context, event: models.Event) -> bytes:
+    """One VEVENT per session, its room as LOCATION, times in the event's time zone. The caller
+    has found the event and checked the viewer may read its programme."""
     tz = ZoneInfo(event.timezone)
     S, R = models.EventSession, models.Room
     rows = ctx.db.exec(

@@ -132,12 +132,7 @@ async def _read_alone(
 class _DoorRead:
     """What the displays of one door read on news: the same for every subscriber."""
 
-    room: models.Room | None
-    state: live.RoomState | None
-    scans: list[models.RoomAccess]
-    members: list[models.Member]
-    users: list[models.User]
-    sessions: list[models.EventSession]
+    door: live.DoorNews | None  # None: the room is gone
     # One per scan, made once for all the displays that share the read.
     updates: list[RoomOccupancy]
 
@@ -161,16 +156,8 @@ def _read_door(ctx: Context, room_id: int, after: int) -> _DoorRead:
 
 def _door_read(door: live.DoorNews | None) -> _DoorRead:
     if door is None:
-        return _DoorRead(None, None, [], [], [], [], [])
-    return _DoorRead(
-        door.room,
-        door.state,
-        door.scans,
-        door.members,
-        door.users,
-        door.sessions,
-        [_occupancy(door.room, door.state, scan) for scan in door.scans],
-    )
+        return _DoorRead(None, [])
+    return _DoorRead(door, [_occupancy(door.room, door.state, scan) for scan in door.scans])
 
 
 @strawberry.type
@@ -256,16 +243,17 @@ class Subscription:
                 return await reading(after)
             return await feed.shared(news.key("room", pk), after, reading)
 
-        def take(door: _DoorRead) -> tuple[list[RoomOccupancy], datetime | None]:
+        def take(read: _DoorRead) -> tuple[list[RoomOccupancy], datetime | None]:
             """One update per new scan; one without a scan when only the state changed. On the
             event loop: everything the updates show was read with the door."""
             nonlocal after, pushed
-            room, state = door.room, door.state
-            if room is None or state is None:
+            door = read.door
+            if door is None:
                 return [RECHECK_NOW], None  # deleted: the check before the push says so
+            room, state = door.room, door.state
             # A read shared from an earlier cursor holds scans this display has pushed.
             new = [
-                (s, u) for s, u in zip(door.scans, door.updates, strict=True) if (s.id or 0) > after
+                (s, u) for s, u in zip(door.scans, read.updates, strict=True) if (s.id or 0) > after
             ]
             scans = [s for s, _ in new]
             with ctx.db_lock:

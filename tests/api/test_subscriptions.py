@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -242,25 +243,36 @@ def test_quiet_subscriptions_cost_no_statement(live_server, factory, db, door, c
         assert statements == []
 
 
-def test_the_displays_of_a_door_read_a_scan_once_in_one_statement(
-    live_server, factory, db, door, count_statements
-):
+def _five_displays_see_one_scan(
+    live_server: str, factory: Any, door: Any, count_statements: Any, query: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Five displays of the door's controller on one socket, past their first push, then one
+    scan at the door: what each was pushed, and the statements the server ran meanwhile."""
     with LiveClient(live_server) as client:
         client.init(door.controller_token)
-        ops = [client.subscribe(OCCUPANCY, {"id": gid("Room", door.room)}) for _ in range(5)]
+        ops = [client.subscribe(query, {"id": gid("Room", door.room)}) for _ in range(5)]
         for op in ops:
             client.data(op)
-        # when: one scan at the door
         with count_statements() as statements:
             assert scan(live_server, door, door.guest, factory) == "GRANTED"
             pushed = [client.data(op, timeout=5)["roomOccupancy"] for op in ops]
-        # then: every display has it
-        assert {(p["occupancy"], p["lastScan"]["status"]) for p in pushed} == {(1, "GRANTED")}
-        # read once for the five, in one statement: the room, its sessions, the scans after
-        # the cursor and what names them; nothing read after it to push
-        door_reads = [s for s in statements if "room_access.id >" in s]
-        assert len(door_reads) == 1, statements
-        assert statements[-1] == door_reads[0], statements
+    return pushed, statements
+
+
+def test_the_displays_of_a_door_read_a_scan_once_in_one_statement(
+    live_server, factory, db, door, count_statements
+):
+    # when: one scan at a door five displays watch
+    pushed, statements = _five_displays_see_one_scan(
+        live_server, factory, door, count_statements, OCCUPANCY
+    )
+    # then: every display has it
+    assert {(p["occupancy"], p["lastScan"]["status"]) for p in pushed} == {(1, "GRANTED")}
+    # read once for the five, in one statement: the room, its sessions, the scans after
+    # the cursor and what names them; nothing read after it to push
+    door_reads = [s for s in statements if "room_access.id >" in s]
+    assert len(door_reads) == 1, statements
+    assert statements[-1] == door_reads[0], statements
 
 
 def test_displays_asking_the_same_as_the_same_user_share_one_execution(
@@ -268,18 +280,13 @@ def test_displays_asking_the_same_as_the_same_user_share_one_execution(
 ):
     # given: five displays of one user, asking for the room's event (read when executed)
     query = "subscription($id: ID!) { roomOccupancy(roomId: $id) { room { event { name } } } }"
-    with LiveClient(live_server) as client:
-        client.init(door.controller_token)
-        ops = [client.subscribe(query, {"id": gid("Room", door.room)}) for _ in range(5)]
-        for op in ops:
-            client.data(op)
-        # when: one scan at the door
-        with count_statements() as statements:
-            assert scan(live_server, door, door.guest, factory) == "GRANTED"
-            pushed = [client.data(op, timeout=5)["roomOccupancy"] for op in ops]
-        # then: every display has it, from one execution (one read of the event)
-        assert {p["room"]["event"]["name"] for p in pushed} == {door.event.name}
-        assert len([s for s in statements if "FROM event" in s]) == 1, statements
+    # when: one scan at the door
+    pushed, statements = _five_displays_see_one_scan(
+        live_server, factory, door, count_statements, query
+    )
+    # then: every display has it, from one execution (one read of the event)
+    assert {p["room"]["event"]["name"] for p in pushed} == {door.event.name}
+    assert len([s for s in statements if "FROM event" in s]) == 1, statements
 
 
 def test_a_shared_push_is_each_viewer_s_own(live_server, factory, db, door):
