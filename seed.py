@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 import models
-from app.context import Context
-from app.settings import Settings
+from app.context import AgoraContext
+from kernel.ids import encode
+from kernel.moments import Clock
+from kernel.settings import Settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
 from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
-from resolvers.ids import encode
-from resolvers.moments import Clock
 from resolvers.users import create_user, find_by_email
 
 DEMO_EVENT = "Salon Agora — démo"
@@ -60,7 +60,7 @@ def _user(db: Session, email: str, name: str, *, admin: bool = False) -> models.
     )
 
 
-class _SeedContext(Context):
+class _SeedContext(AgoraContext):
     """Each use case ends with a commit; the seed is one transaction, so it flushes instead."""
 
     def commit(self) -> None:
@@ -68,14 +68,19 @@ class _SeedContext(Context):
         self.loaders.clear()
 
 
-def _acting_as(db: Session, settings: Settings, user: models.User) -> Context:
+def _acting_as(db: Session, settings: Settings, user: models.User) -> AgoraContext:
     ctx = _SeedContext(db=db, settings=settings, clock=Clock(models.utcnow()))
     ctx.act_as(user)
     return ctx
 
 
 def _member(
-    ctx: Context, event: models.Event, user: models.User, role: Role, code: str, company: str = ""
+    ctx: AgoraContext,
+    event: models.Event,
+    user: models.User,
+    role: Role,
+    code: str,
+    company: str = "",
 ) -> models.Member:
     assert event.id is not None
     member = members.add_member(
@@ -274,7 +279,7 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
 
     # A little door and stand activity, so stats have something to show: through the same
     # use cases as the scanner apps, each as of its own moment.
-    def scanning_as(member: models.Member, moment: datetime) -> Context:
+    def scanning_as(member: models.Member, moment: datetime) -> AgoraContext:
         user = db.get(models.User, member.user_id)
         assert user is not None
         ctx = _acting_as(db, settings, user)
@@ -311,7 +316,7 @@ def print_logins() -> None:
 
 if __name__ == "__main__":
     from app.db import make_engine, make_session_factory
-    from app.settings import load_settings
+    from kernel.settings import load_settings
 
     settings = load_settings()
     engine = make_engine(settings.database_url)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from app.balance import GROUP_ENV, forget_group
 from app.db import make_engine, make_session_factory
-from app.settings import Settings, SettingsError, load_settings
-from resolvers.errors import AgoraError
-from resolvers.moments import Clock
+from kernel.errors import AgoraError
+from kernel.moments import Clock
+from kernel.settings import Settings, SettingsError, load_settings
 
 DEFAULT_SCHEMA_PATH = Path("schema.graphql")
 
@@ -132,7 +132,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def _event_pk(value: str) -> int:
-    from resolvers.ids import decode
+    from kernel.ids import decode
 
     return int(value) if value.isdigit() else decode("Event", value)
 
@@ -141,8 +141,8 @@ def cmd_import_members(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import models
-    from app.context import Context
-    from resolvers.errors import NotFoundError
+    from app.context import AgoraContext
+    from kernel.errors import NotFoundError
     from resolvers.members import import_members
 
     try:
@@ -156,7 +156,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         event = db.get(models.Event, _event_pk(args.event))  # type: ignore[attr-defined]
         if event is None:
             raise NotFoundError(f"No event has the id {args.event}.")
-        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
+        ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
         with tqdm(desc="Importing", unit="row", file=sys.stderr) as bar:
 
             def on_total(total: int) -> None:
@@ -177,14 +177,14 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import models
-    from app.context import Context
+    from app.context import AgoraContext
     from resolvers import retention
 
     settings = _settings()
     days = args.older_than_days
 
     def action(db: object) -> None:
-        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
+        ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
         plans = retention.plan_purge(ctx, older_than_days=days)
         counts = retention.totals(plans)
         if args.execute:

@@ -1,4 +1,6 @@
-"""The per-request context every resolver receives."""
+"""The one context a request is served with: built by each transport (GraphQL over HTTP, the
+WebSocket, the routes, the command line) and seen below `app` through its protocol,
+`resolvers.context.Context`."""
 
 from __future__ import annotations
 
@@ -8,24 +10,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import strawberry
 from sqlmodel import Session
 
 import models
-from app import security
 from app.live import Feed
-from app.settings import Settings
-from permissions.viewer import KeptViewers, Viewer
-from resolvers.errors import UnauthenticatedError
+from kernel import security
+from kernel.errors import UnauthenticatedError
+from kernel.moments import Clock
+from kernel.settings import Settings
 from resolvers.loaders import Loaders
-from resolvers.moments import Clock
+from resolvers.viewer import KeptViewers, Viewer
 
 if TYPE_CHECKING:
     from app.throttle import LoginThrottle
 
 
 @dataclass
-class Context:
+class AgoraContext:
     db: Session
     settings: Settings
     clock: Clock
@@ -109,11 +110,11 @@ class Context:
         self._viewer = None
         self._viewer_loaded = False
 
-    def reader(self) -> Context:
+    def reader(self) -> AgoraContext:
         """A context of its own for a read that several subscriptions share: its session,
         clock and loaders are nobody's, and no viewer (the read judges nothing)."""
         assert self.open_session is not None
-        return Context(
+        return AgoraContext(
             db=self.open_session(),
             settings=self.settings,
             clock=Clock(models.utcnow()),
@@ -152,6 +153,3 @@ class Context:
             self._loaders.clear()
         if self._viewer is not None:
             self._viewer.forget()
-
-
-Info = strawberry.Info[Context, None]

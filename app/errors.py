@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from resolvers.errors import AgoraError, RateLimitedError
+from kernel.errors import AgoraError, RateLimitedError
 
 HTTP_STATUS: dict[str, int] = {
     "BAD_USER_INPUT": 400,

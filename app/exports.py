@@ -20,17 +20,17 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 import models
-from app.context import Context
+from app.context import AgoraContext
 from app.errors import agora_error_response
 from app.graphql import bearer_token
-from app.settings import Settings
+from kernel.errors import AgoraError
+from kernel.ids import decode
+from kernel.moments import Clock
+from kernel.settings import Settings
 from permissions import subjects
 from permissions.routes import SCANS_CSV, VISITS_CSV, authorize
 from resolvers import lookup
 from resolvers import stats as stats_resolvers
-from resolvers.errors import AgoraError
-from resolvers.ids import decode
-from resolvers.moments import Clock
 
 # A cell starting with one of these is a formula to a spreadsheet: quote it so it stays text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -100,9 +100,9 @@ def _stream(
 
 
 def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
-    def context(request: Request, db: Session) -> Context:
+    def context(request: Request, db: Session) -> AgoraContext:
         now = models.utcnow()
-        return Context(
+        return AgoraContext(
             db=db,
             settings=settings,
             clock=Clock(now),
@@ -111,7 +111,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
         )
 
     def guarded(
-        prepare: Callable[[Context, Request], tuple[Iterator[bytes], str]],
+        prepare: Callable[[AgoraContext, Request], tuple[Iterator[bytes], str]],
     ) -> Callable[[Request], Response]:
         # A sync endpoint: Starlette runs it in a worker thread, like the GraphQL operations.
         def endpoint(request: Request) -> Response:
@@ -128,7 +128,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
 
         return endpoint
 
-    def exposant_visits(ctx: Context, request: Request) -> tuple[Iterator[bytes], str]:
+    def exposant_visits(ctx: AgoraContext, request: Request) -> tuple[Iterator[bytes], str]:
         ctx.require_viewer()
         member_id = decode("Member", request.path_params["member_id"])
         member = lookup.get_member(ctx, member_id=member_id)
@@ -138,7 +138,7 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
         rows = stats_resolvers.visit_rows(ctx.db, member)
         return csv_lines(VISIT_HEADER, rows, zone), f"visits-{member_id}.csv"
 
-    def event_scans(ctx: Context, request: Request) -> tuple[Iterator[bytes], str]:
+    def event_scans(ctx: AgoraContext, request: Request) -> tuple[Iterator[bytes], str]:
         ctx.require_viewer()
         event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
         authorize(ctx.require_viewer(), SCANS_CSV, subjects.event_subject(event), ctx.now)

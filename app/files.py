@@ -17,16 +17,16 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 import models
-from app.context import Context
+from app.context import AgoraContext
 from app.errors import agora_error_response
 from app.graphql import bearer_token
-from app.settings import Settings
+from kernel.errors import AgoraError
+from kernel.ids import decode
+from kernel.moments import Clock
+from kernel.settings import Settings
 from permissions import subjects
 from permissions.routes import FILE_DOWNLOAD, PROGRAMME_ICS, authorize
 from resolvers import calendar, files, lookup
-from resolvers.errors import AgoraError
-from resolvers.ids import decode
-from resolvers.moments import Clock
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def _run(
     request: Request,
     settings: Settings,
     sessions: sessionmaker[Session],
-    use_case: Callable[[Context], Response],
+    use_case: Callable[[AgoraContext], Response],
     *,
     token_in_query: bool = False,
 ) -> Response:
@@ -43,7 +43,7 @@ def _run(
     if token is None and token_in_query:
         token = request.query_params.get("token") or None
     with sessions() as db:
-        ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()), token=token)
+        ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()), token=token)
         try:
             ctx.require_viewer()
             return use_case(ctx)
@@ -54,7 +54,7 @@ def _run(
 def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
     # Sync endpoints: Starlette runs them in its thread pool, beside the sync database driver.
     def download(request: Request) -> Response:
-        def use_case(ctx: Context) -> Response:
+        def use_case(ctx: AgoraContext) -> Response:
             stored, path = files.downloadable(
                 ctx, file_id=decode("File", request.path_params["file_id"])
             )
@@ -70,7 +70,7 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
         return _run(request, settings, sessions, use_case)
 
     def programme_ics(request: Request) -> Response:
-        def use_case(ctx: Context) -> Response:
+        def use_case(ctx: AgoraContext) -> Response:
             event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
             authorize(ctx.require_viewer(), PROGRAMME_ICS, subjects.event_subject(event), ctx.now)
             body = calendar.programme_ics(ctx, event)

@@ -35,17 +35,18 @@ from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
 import models
-from app import operations, security
-from app.context import Context
+from app import operations
+from app.context import AgoraContext
 from app.errors import code_for_status, error_response
 from app.graphiql import graphiql_page
 from app.limits import Limits
 from app.response_cache import CommitMarker, ResponseCache
-from app.settings import Settings
 from app.throttle import LoginThrottle
-from permissions.viewer import KeptViewers
-from resolvers.errors import AgoraError, ForbiddenError, StaleViewer
-from resolvers.moments import Clock
+from kernel import security
+from kernel.errors import AgoraError, ForbiddenError, StaleViewer
+from kernel.moments import Clock
+from kernel.settings import Settings
+from resolvers.viewer import KeptViewers
 from schema.errors import coded
 
 
@@ -137,7 +138,7 @@ def _replay(body: bytes) -> Receive:
 T = TypeVar("T")
 
 
-class AgoraGraphQL(GraphQL[Context, None]):
+class AgoraGraphQL(GraphQL[AgoraContext, None]):
     """Resolvers and the database driver are synchronous; each operation runs in a worker
     thread with its own session, so the event loop keeps accepting requests meanwhile."""
 
@@ -368,7 +369,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
                 )
         return Response(orjson.dumps(payload), media_type="application/json")
 
-    def _may_introspect(self, context: Context) -> AgoraError | None:
+    def _may_introspect(self, context: AgoraContext) -> AgoraError | None:
         """Production maps the schema for admins only (GraphiQL sends their token)."""
         try:
             viewer = context.viewer
@@ -384,7 +385,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
     def _execute_and_close(
         self,
         prepared: operations.Prepared,
-        context: Context,
+        context: AgoraContext,
         variables: dict[str, Any] | None,
         name: str | None,
     ) -> ExecutionResult:
@@ -406,7 +407,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
             # Anything a failed use case left uncommitted is rolled back here.
             context.db.close()
 
-    def _judged_afresh_if_stale(self, context: Context, result: Any) -> None:
+    def _judged_afresh_if_stale(self, context: AgoraContext, result: Any) -> None:
         """Raise StaleViewer when the operation must run again with its viewer read afresh:
         its write found the reused viewer stale, or it was refused (or failed) before any write
         checked the viewer, since a stale viewer may be what refused it (a controller moved to
@@ -422,12 +423,12 @@ class AgoraGraphQL(GraphQL[Context, None]):
 
     def context_for(
         self, request: Request | WebSocket, *, autocommit: bool = False, reuse_viewer: bool = False
-    ) -> Context:
+    ) -> AgoraContext:
         """A request's context; with `autocommit`, on PostgreSQL its statements run without
         BEGIN and COMMIT (see `resolvers.transactions`); with `reuse_viewer`, its viewer may be
         one an earlier request read (`KeptViewers`)."""
         sessions = self.autocommit_sessions if autocommit else self.sessions
-        return Context(
+        return AgoraContext(
             kept_viewers=self.kept_viewers if reuse_viewer else None,
             db=sessions(),
             settings=self.settings,
@@ -439,7 +440,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
+    ) -> AgoraContext:
         return self.context_for(request)
 
     async def execute_single(  # noqa: PLR0917
@@ -447,7 +448,7 @@ class AgoraGraphQL(GraphQL[Context, None]):
         request: Any,
         request_adapter: Any,
         sub_response: Any,
-        context: Context,
+        context: AgoraContext,
         root_value: Any,
         request_data: Any,
     ) -> ExecutionResult:

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ import psycopg
 from sqlalchemy import Engine
 
 from resolvers import news
+from resolvers.context import SharedReader
 from resolvers.plain import PlainSelect
 
 log = logging.getLogger("agora.live")
@@ -128,10 +129,6 @@ class _SharedRead:
         self.task: asyncio.Future[Any] | None = None
 
 
-# A shared read: `read(cursor, began)` calls `began()` on the event loop just before it reads.
-SharedReader = Callable[[int, Callable[[], None]], Awaitable[T]]
-
-
 class SharedReads:
     """Reads made on news, shared by the subscribers of one worker that woke for it.
 
@@ -183,7 +180,7 @@ class Hub:
         # News received per topic on this worker, and reads shared among its subscribers.
         self.generations: Counter[str] = Counter()
         self.reads = SharedReads(self.generations)
-        # Worker threads for subscriptions' reads (see Context.thread_limiter); made on the loop.
+        # Worker threads for subscriptions' reads (see AgoraContext.thread_limiter); made on the loop.
         self._limiters: dict[int, anyio.CapacityLimiter] = {}
         self._feeds: defaultdict[str, set[Feed]] = defaultdict(set)
         self._all: set[Feed] = set()

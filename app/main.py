@@ -28,9 +28,9 @@ from app.files import routes as file_routes
 from app.graphiql import routes as graphiql_routes
 from app.graphql import AgoraGraphQL
 from app.live import Hub
-from app.settings import Settings, load_settings
 from app.throttle import LoginThrottle
 from app.websocket import LiveSocket
+from kernel.settings import Settings, load_settings
 from schema import schema
 
 log = logging.getLogger("agora")

@@ -8,7 +8,7 @@ request and keeps with it two things, so that serving it again is exact, never s
   snapshot (`pg_current_snapshot()`: any write that commits anywhere on the server changes it,
   so an equal marker means the database is as it was); on SQLite `PRAGMA data_version` on a
   connection of its own (it changes whenever another connection commits, any process);
-- until when the clock keeps it true (`resolvers.moments.Clock`): the earliest horizon its
+- until when the clock keeps it true (`kernel.moments.Clock`): the earliest horizon its
   readers declared (the next local midnight for "today", the next edge of a staff slot), the
   token's expiry; an answer that read the clock without a horizon is not kept.
 

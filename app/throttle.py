@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 import models
-from app.settings import Settings
-from resolvers.errors import RateLimitedError
+from kernel.errors import RateLimitedError
+from kernel.settings import Settings
 
 COUNTER = models.RateLimitCounter.__table__  # type: ignore[attr-defined]
 

@@ -42,12 +42,12 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 import models
-from app import security
-from app.context import Context
+from app.context import AgoraContext
 from app.graphql import bearer_token
 from app.live import Hub
-from app.settings import Settings
-from resolvers.moments import Clock
+from kernel import security
+from kernel.moments import Clock
+from kernel.settings import Settings
 from schema.shared_pushes import SharedData
 
 log = logging.getLogger("agora.live")
@@ -69,7 +69,7 @@ def _reason(text: str) -> str:
     return text.encode()[:MAX_REASON].decode(errors="ignore")
 
 
-class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
+class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
     """One WebSocket: its user, its subscriptions and the moment its token expires."""
 
     view: LiveSocket
@@ -77,7 +77,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user_id: int | None = None
-        self.contexts: dict[Operation[Context, None], Context] = {}
+        self.contexts: dict[Operation[AgoraContext, None], AgoraContext] = {}
         self.expiry: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -155,7 +155,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
+    async def run_operation(self, operation: Operation[AgoraContext, None]) -> None:
         # As strawberry's, but each operation gets its own context (session, viewer, feed), and
         # only subscriptions run here: a query on the event loop would stall every socket.
         context = self.view.operation_context(self.context)
@@ -191,7 +191,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
             context.db.close()
 
     async def _handle_pre_execution_error(
-        self, operation: Operation[Context, None], result: PreExecutionError
+        self, operation: Operation[AgoraContext, None], result: PreExecutionError
     ) -> None:
         for error in result.errors or ():
             if isinstance(error.original_error, InvalidOperationTypeError):
@@ -229,7 +229,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[Context, None]):
         self.context.db.close()
 
 
-class LiveSocket(GraphQL[Context, None]):
+class LiveSocket(GraphQL[AgoraContext, None]):
     """The WebSocket side of /graphql (HTTP stays with app/graphql.py)."""
 
     graphql_transport_ws_handler_class = LiveConnection
@@ -250,12 +250,12 @@ class LiveSocket(GraphQL[Context, None]):
         self.sessions = sessions
         self.hub = hub
 
-    async def get_context(self, request: Any, response: Any) -> Context:
+    async def get_context(self, request: Any, response: Any) -> AgoraContext:
         """The connection's context: its token, from the handshake or from `connection_init`."""
         assert isinstance(request, WebSocket)
         db = self.sessions()
         now = models.utcnow()
-        return Context(
+        return AgoraContext(
             db=db,
             settings=self.settings,
             clock=Clock(now),
@@ -263,10 +263,10 @@ class LiveSocket(GraphQL[Context, None]):
             request=request,
         )
 
-    def operation_context(self, connection: Context) -> Context:
+    def operation_context(self, connection: AgoraContext) -> AgoraContext:
         db = self.sessions()
         now = models.utcnow()
-        return Context(
+        return AgoraContext(
             db=db,
             settings=self.settings,
             clock=Clock(now),

@@ -29,7 +29,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 
 from app.migrate import upgrade
-from app.security import hash_password
+from kernel.security import hash_password
 
 # Bump when the seed's shape changes: an older seed is then dropped and made again.
 SEED_VERSION = 1

@@ -36,7 +36,7 @@ import pushes
 import wrk
 from bigevent import Seeded
 
-from resolvers.ids import encode
+from kernel.ids import encode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

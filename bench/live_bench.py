@@ -39,10 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import models  # noqa: E402
-from app import security  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.settings import load_settings  # noqa: E402
+from kernel import security  # noqa: E402
+from kernel.settings import load_settings  # noqa: E402
 from resolvers.badges import new_code  # noqa: E402
 
 HOST = "127.0.0.1"  # the benchmark never talks to anything else
@@ -57,7 +57,7 @@ def _free_port() -> int:
 
 
 def _gid(type_name: str, pk: int | None) -> str:
-    from resolvers.ids import encode
+    from kernel.ids import encode
 
     assert pk is not None
     return encode(type_name, pk)

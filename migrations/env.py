@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 import models
 from app.db import make_engine
-from app.settings import load_settings
+from kernel.settings import load_settings
 
 target_metadata = SQLModel.metadata
 

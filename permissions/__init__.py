@@ -3,7 +3,7 @@
 from permissions.fields import AllowDirective, allowed
 from permissions.policy import Allow, Subject, permits
 from permissions.roles import Condition, Role
-from permissions.viewer import Viewer
+from resolvers.viewer import Viewer
 
 __all__ = [
     "Allow",

@@ -21,10 +21,10 @@ from strawberry.schema_directive import Location
 from strawberry.utils.aio import aclosing
 
 import models
+from kernel.errors import ForbiddenError, UnauthenticatedError
+from kernel.moments import Clock
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.roles import Condition, Role
-from resolvers.errors import ForbiddenError, UnauthenticatedError
-from resolvers.moments import Clock
 
 # Rights are checked again before a push at least this often (see AllowExtension._each_push),
 # for a change that reached the database without news (news and time are followed exactly).

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import models
+from kernel.moments import Clock
 from models import Role
 from permissions.roles import CONDITION_NAMES, ROLE_NAMES, Condition
-from permissions.viewer import Viewer
-from resolvers.moments import Clock
+from resolvers.viewer import Viewer
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kernel.errors import ForbiddenError
+from kernel.moments import Clock
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.rules import EVENT_STATS_RULES, EXPOSANT_STATS_RULES, MEMBER
-from permissions.viewer import Viewer
-from resolvers.errors import ForbiddenError
-from resolvers.moments import Clock
+from resolvers.viewer import Viewer
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from dataclasses import replace
 from typing import Any
 
 import models
+from kernel.errors import BadUserInputError, NotFoundError
+from kernel.ids import decode
 from permissions.fields import SubjectFinder
 from permissions.policy import Allow, Subject, permits
 from permissions.roles import Condition, Role
-from resolvers.errors import BadUserInputError, NotFoundError
-from resolvers.ids import decode
 from resolvers.visibility import event_of_room, visible_event, visible_in_event
 
 

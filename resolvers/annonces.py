@@ -11,7 +11,7 @@ from resolvers.text import required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 ANNONCE_FIELDS = ("title", "description", "target")

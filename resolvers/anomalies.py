@@ -9,11 +9,11 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import aliased
 
 import models
+from kernel.errors import BadUserInputError
 from models import ScanStatus
-from resolvers.errors import BadUserInputError
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 # A day: beyond it "too close in time" means nothing, and the pairs would be every move.
 MAX_WITHIN_MINUTES = 1440

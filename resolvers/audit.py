@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 import models
-from resolvers.errors import BadUserInputError
-from resolvers.ids import encode
+from kernel.errors import BadUserInputError
+from kernel.ids import encode
 from resolvers.pagination import Page, SortKey, paginate
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 # Every action an entry can carry (docs/organizers.md lists the same, a test keeps them equal).
 ACTIONS = frozenset(

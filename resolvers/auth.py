@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select, update
 
 import models
-from app import security
-from resolvers.errors import BadUserInputError, UnauthenticatedError
+from kernel import security
+from kernel.errors import BadUserInputError, UnauthenticatedError
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 import models
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 def programme_ics(ctx: Context, event: models.Event) -> bytes:

@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import col, or_, select
 
 import models
+from kernel.errors import BadUserInputError, ConflictError
+from kernel.moments import aware
 from resolvers import audit, news
-from resolvers.errors import BadUserInputError, ConflictError
-from resolvers.moments import aware
 from resolvers.text import optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 EVENT_FIELDS = (

@@ -9,13 +9,13 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, BinaryIO
 
 import models
+from kernel.errors import BadUserInputError, NotFoundError
 from models import FileKind, Role
 from resolvers import audit
-from resolvers.errors import BadUserInputError, NotFoundError
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"

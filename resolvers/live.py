@@ -21,7 +21,7 @@ from resolvers.annonces import targets_for
 from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 LIVE_BATCH = 100
 

@@ -19,9 +19,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import models
-from resolvers import questions, stats
+from kernel.moments import Clock
+from resolvers import occupancy, question_pages
 from resolvers.id_sets import among
-from resolvers.moments import Clock
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -335,14 +335,14 @@ class Loaders:
     @cached_property
     def attendance_by_session_id(self) -> BatchLoader[int, int]:
         S = models.EventSession
-        return BatchLoader(self.db, stats.attendance_by_session, int, [(S, lambda s: s.id)])
+        return BatchLoader(self.db, occupancy.attendance_by_session, int, [(S, lambda s: s.id)])
 
     @cached_property
     def occupancy_by_room_id(self) -> BatchLoader[int, int]:
         R = models.Room
         return BatchLoader(
             self.db,
-            lambda db, ids: stats.occupancy_by_room(db, ids, self.clock.read()),
+            lambda db, ids: occupancy.occupancy_by_room(db, ids, self.clock.read()),
             int,
             [(R, lambda r: r.id)],
         )
@@ -395,7 +395,7 @@ class Loaders:
             (answered, include_hidden),
             lambda: BatchLoader(
                 self.db,
-                lambda db, ids: questions.count_by_session(db, ids, answered, include_hidden),
+                lambda db, ids: question_pages.count_by_session(db, ids, answered, include_hidden),
                 int,
                 [(models.EventSession, lambda s: s.id)],
             ),
@@ -410,7 +410,9 @@ class Loaders:
             (answered, include_hidden, first),
             lambda: BatchLoader(
                 self.db,
-                lambda db, ids: questions.first_pages(db, ids, answered, include_hidden, first),
+                lambda db, ids: question_pages.first_pages(
+                    db, ids, answered, include_hidden, first
+                ),
                 lambda: ([], [], False),
                 [(models.EventSession, lambda s: s.id)],
             ),

@@ -8,7 +8,7 @@ import models
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 def get_event(ctx: Context, *, event_id: int) -> models.Event:

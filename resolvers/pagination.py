@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from resolvers.errors import BadUserInputError
+from kernel.errors import BadUserInputError
 
 T = TypeVar("T")
 

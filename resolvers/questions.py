@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, case, func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 import models
-from resolvers import audit, news
-from resolvers.errors import ConflictError
-from resolvers.id_sets import among
+from kernel.errors import ConflictError
+from resolvers import audit, news, question_pages
 from resolvers.lookup import get_question
 from resolvers.pagination import (
     Page,
-    SortKey,
     decode_cursor,
-    encode_cursor,
     page_size,
     paginate,
 )
@@ -25,28 +22,12 @@ from resolvers.text import required_text
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 5000
 
 Q = models.Question
-# 0 for pinned, 1 for the others: pinned questions come first.
-PINNED = case((col(Q.is_pinned), 0), else_=1)
-# 0 for unanswered, 1 for answered: the next sort key of Session.questions.
-ANSWERED = case((col(Q.answered_at).is_(None), 0), else_=1)
-ORDER = [
-    SortKey(PINNED),
-    SortKey(ANSWERED),
-    SortKey(col(Q.upvotes), descending=True),
-    SortKey(col(Q.asked_at), is_datetime=True),
-    SortKey(col(Q.id)),
-]
-
-
-def _key_of(q: models.Question) -> list[object]:
-    return [0 if q.is_pinned else 1, 0 if q.answered_at is None else 1, q.upvotes, q.asked_at, q.id]
-
 
 # What each moderation sets, and the audit action it writes.
 MODERATIONS = {
@@ -145,13 +126,6 @@ def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
     return question
 
 
-def _filters(answered: bool | None, include_hidden: bool) -> list[ColumnElement[bool]]:
-    found = [] if include_hidden else [col(Q.is_hidden).is_(False)]
-    if answered is not None:
-        found.append(col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None))
-    return found
-
-
 def list_questions(
     ctx: Context,
     session: models.EventSession,
@@ -163,62 +137,21 @@ def list_questions(
 ) -> Page[models.Question]:
     """Pinned first, then unanswered, then most upvoted, then oldest (ties by id); hidden ones
     only for moderators (`include_hidden`)."""
-    stmt = select(Q).where(Q.session_id == session.id, *_filters(answered, include_hidden))
-    return paginate(ctx.db, stmt, keys=ORDER, key_of=_key_of, first=first, after=after)
+    stmt = select(Q).where(
+        Q.session_id == session.id, *question_pages.filters(answered, include_hidden)
+    )
+    return paginate(
+        ctx.db,
+        stmt,
+        keys=question_pages.ORDER,
+        key_of=question_pages.key_of,
+        first=first,
+        after=after,
+    )
 
 
 def check_page(first: int | None, after: str | None) -> None:
     """Refuse a bad `first` or a foreign cursor, whichever parts of the page are read."""
     page_size(first)
     if after is not None:
-        decode_cursor(after, ORDER)
-
-
-def count_by_session(
-    db: Session, session_ids: list[int], answered: bool | None, include_hidden: bool
-) -> dict[int, int]:
-    """How many questions each session has (of one answered state): one GROUP BY."""
-    stmt = (
-        select(Q.session_id, func.count())
-        .where(among(col(Q.session_id), session_ids), *_filters(answered, include_hidden))
-        .group_by(col(Q.session_id))
-    )
-    return dict(db.exec(stmt).all())  # type: ignore[arg-type]
-
-
-def first_pages(
-    db: Session,
-    session_ids: list[int],
-    answered: bool | None,
-    include_hidden: bool,
-    first: int | None,
-) -> dict[int, tuple[list[models.Question], list[str], bool]]:
-    """The first page of each session's questions in one statement (rows ranked per session):
-    the items, their cursors, and whether more follow."""
-    size = page_size(first)
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(Q.session_id),
-            order_by=[k.column.desc() if k.descending else k.column.asc() for k in ORDER],
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(col(Q.id).label("id"), rank)
-        .where(among(col(Q.session_id), session_ids), *_filters(answered, include_hidden))
-        .subquery()
-    )
-    stmt = (
-        select(Q)
-        .join(ranked, ranked.c.id == Q.id)
-        .where(ranked.c.rank <= size + 1)
-        .order_by(col(Q.session_id), ranked.c.rank)
-    )
-    rows: dict[int, list[models.Question]] = {}
-    for q in db.exec(stmt):
-        rows.setdefault(q.session_id, []).append(q)
-    return {
-        sid: (items[:size], [encode_cursor(_key_of(q)) for q in items[:size]], len(items) > size)
-        for sid, items in rows.items()
-    }
+        decode_cursor(after, question_pages.ORDER)

@@ -26,11 +26,11 @@ from sqlalchemy import delete, func
 from sqlmodel import col, or_, select
 
 import models
+from kernel.errors import BadUserInputError
 from resolvers import audit
-from resolvers.errors import BadUserInputError
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 BATCH_SIZE = 1000
 RETENTION_RUN = "retention.run"

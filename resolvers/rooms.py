@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 import models
+from kernel.errors import BadUserInputError, ConflictError
 from resolvers import audit
-from resolvers.errors import BadUserInputError, ConflictError
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 import models
-from models import DenyReason, PaymentStatus, ScanStatus
-from resolvers import news
-from resolvers.errors import (
+from kernel.errors import (
     AgoraError,
     BadUserInputError,
     ConflictError,
@@ -36,14 +34,16 @@ from resolvers.errors import (
     NotFoundError,
     StaleViewer,
 )
-from resolvers.ids import decode, encode
-from resolvers.moments import aware, local
+from kernel.ids import decode, encode
+from kernel.moments import aware, local
+from models import DenyReason, PaymentStatus, ScanStatus
+from resolvers import news
 from resolvers.plain import PlainSelect, attach, columns, width
 from resolvers.visibility import event_of_room
 
 if TYPE_CHECKING:
-    from app.context import Context
-    from permissions.viewer import Viewer
+    from resolvers.context import Context
+    from resolvers.viewer import Viewer
 
 # A device clock may run this far ahead of the server before its scans are refused as impossible.
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)

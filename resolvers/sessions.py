@@ -13,16 +13,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import models
+from kernel.errors import BadUserInputError, ConflictError, NotFoundError
+from kernel.moments import aware, local
 from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
 from resolvers import audit, news
-from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
-from resolvers.moments import aware, local
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 SESSION_FIELDS = (
     "room_id",

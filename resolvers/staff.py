@@ -9,14 +9,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 import models
+from kernel.errors import BadUserInputError, ConflictError
+from kernel.moments import aware, local
 from models import Role
 from resolvers import audit, news
-from resolvers.errors import BadUserInputError, ConflictError
-from resolvers.moments import aware, local
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 # Event.staffAssignments(all: true) returns the most recent slots up to this many.
 STAFF_HISTORY_LIMIT = 500

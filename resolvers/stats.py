@@ -27,13 +27,12 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exist
 from sqlmodel import Session, col, select
 
 import models
+from kernel.errors import BadUserInputError
 from models import DenyReason, PaymentStatus, ScanStatus, SessionKind
-from resolvers.errors import BadUserInputError
-from resolvers.id_sets import among
 from resolvers.pagination import Page, SortKey, paginate
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 QUARTER_SECONDS = 900
 CSV_BATCH = 1000
@@ -339,33 +338,6 @@ def list_room_scans(
 
 
 # --- Sessions and rooms now --------------------------------------------------------------
-
-
-def attendance_by_session(db: Session, session_ids: list[int]) -> dict[int, int]:
-    """Distinct members granted entry, per session (sessions without any are absent)."""
-    A = models.RoomAccess
-    rows = db.execute(
-        select(A.session_id, func.count(distinct(A.member_id)))
-        .where(among(col(A.session_id), session_ids), col(A.status) == ScanStatus.GRANTED)
-        .group_by(col(A.session_id))
-    ).all()
-    return dict(rows)  # type: ignore[arg-type]
-
-
-def occupancy_by_room(db: Session, room_ids: list[int], now: datetime) -> dict[int, int]:
-    """Distinct members granted entry to the session running now, per room: the session's
-    admitted count (kept by the scan log's triggers), so a door display's every push reads
-    one row per room, not the session's every grant."""
-    S = models.EventSession
-    rows = db.execute(
-        select(S.room_id, S.admitted).where(
-            among(col(S.room_id), room_ids),
-            col(S.starts_at) <= now,
-            col(S.ends_at) > now,
-            col(S.admitted) > 0,
-        )
-    ).all()
-    return dict(rows)  # type: ignore[arg-type]
 
 
 def current_session(ctx: Context, room: models.Room) -> models.EventSession | None:

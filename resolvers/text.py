@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.errors import BadUserInputError
+from kernel.errors import BadUserInputError
 
 
 def required_text(value: str | None, label: str, max_length: int) -> str:

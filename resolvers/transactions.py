@@ -7,9 +7,9 @@ trips fewer. Queries never write and run that way too. SQLite keeps a transactio
 request: there it is also what gives a request's reads one consistent snapshot.
 
 Such a mutation may also be judged with a viewer an earlier request of the process read
-(`permissions.viewer.KeptViewers`): its one statement must then check, as the door's does,
+(`resolvers.viewer.KeptViewers`): its one statement must then check, as the door's does,
 that the viewer's standing has not moved (`Viewer.reused`, `Viewer.standing_version`), and
-write nothing otherwise (`resolvers.errors.StaleViewer`: the operation runs again).
+write nothing otherwise (`kernel.errors.StaleViewer`: the operation runs again).
 """
 
 from __future__ import annotations

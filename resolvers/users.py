@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 import models
-from app import security
+from kernel import security
+from kernel.errors import BadUserInputError, ConflictError, NotFoundError
 from resolvers.auth import normalize_email, validate_password
-from resolvers.errors import BadUserInputError, ConflictError, NotFoundError
 
 
 def find_by_email(db: Session, email: str) -> models.User | None:

@@ -10,11 +10,11 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
 import models
-from resolvers.errors import NotFoundError
+from kernel.errors import NotFoundError
 from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 T = TypeVar("T")
 

@@ -10,13 +10,13 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 import models
+from kernel.errors import BadUserInputError, ForbiddenError, NotFoundError
 from models import Role
-from resolvers.errors import BadUserInputError, ForbiddenError, NotFoundError
 from resolvers.scanning import find_badge
 from resolvers.visibility import visible_in_event
 
 if TYPE_CHECKING:
-    from app.context import Context
+    from resolvers.context import Context
 
 # A participant scanned again this soon is the same visit (a double scan), not a new lead.
 REVISIT_WINDOW = timedelta(seconds=60)

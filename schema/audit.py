@@ -8,9 +8,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 import models
-from app.context import Info
-from resolvers.ids import encode
+from kernel.ids import encode
 from resolvers.pagination import Page
+from schema.info import Info
 from schema.node import PageInfo
 from schema.types import User
 

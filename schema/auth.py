@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from app.context import Info
 from resolvers import auth
+from schema.info import Info
 from schema.types import User
 
 

@@ -10,7 +10,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 
-from resolvers.errors import AgoraError
+from kernel.errors import AgoraError
 
 log = logging.getLogger("agora")
 

@@ -9,14 +9,14 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 import models
-from app.context import Info
+from kernel.errors import ForbiddenError
+from kernel.ids import decode
 from permissions import Role, Subject, allowed, permits, subjects
 from permissions.rules import ADMIN, EVENT_STAFF, EXPOSANT_SELF, MEMBER_AUTHOR, SESSION_EDITORS
 from resolvers import annonces, events, files, members, rooms, sessions
-from resolvers.errors import ForbiddenError
-from resolvers.ids import decode
 from resolvers.lookup import get_event, get_room
 from schema.enums import AnnonceTarget, EventFileKind, PaymentStatus, SessionKind, SessionStatus
+from schema.info import Info
 from schema.types import Annonce, Event, File, Member, Room, Session, SessionAccess
 
 

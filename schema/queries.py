@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from app.context import Info
+from kernel.errors import NotFoundError
+from kernel.ids import decode, decode_any
 from resolvers import events, lookup
-from resolvers.errors import NotFoundError
-from resolvers.ids import decode, decode_any
+from schema.info import Info
 from schema.node import Node
 from schema.questions import question_node
 from schema.staff import assignment_node

@@ -7,7 +7,8 @@ from datetime import datetime
 import strawberry
 
 import models
-from app.context import Context, Info
+from kernel.errors import ForbiddenError, NotFoundError
+from kernel.ids import decode, encode
 from permissions import allowed, permits, subjects
 from permissions.policy import Subject
 from permissions.rules import (
@@ -20,9 +21,9 @@ from permissions.rules import (
     QUESTION_READERS,
 )
 from resolvers import lookup, questions
-from resolvers.errors import ForbiddenError, NotFoundError
-from resolvers.ids import decode, encode
+from resolvers.context import Context
 from schema.enums import QuestionModeration
+from schema.info import Info
 from schema.node import Node, PageInfo
 from schema.types import Member, Session, User
 

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 import strawberry
 
 import models
-from app.context import Info
+from kernel.ids import encode
 from permissions import Subject, subjects
-from resolvers.ids import encode
 from resolvers.pagination import Page
 from schema.enums import DenyReason, ScanStatus
+from schema.info import Info
 from schema.node import Node, PageInfo
 from schema.types import Member, Room, Session
 

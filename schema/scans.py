@@ -8,7 +8,7 @@ from typing import TypeVar
 import strawberry
 
 import models
-from app.context import Info
+from kernel.ids import decode
 from permissions import allowed, permits, subjects
 from permissions.rules import (
     ADMIN,
@@ -19,8 +19,8 @@ from permissions.rules import (
     PARTICIPANT,
 )
 from resolvers import scanning, transactions, visits
-from resolvers.ids import decode
 from schema.enums import DenyReason, ScanStatus
+from schema.info import Info
 from schema.scan_types import RoomAccess, Visit
 from schema.types import Member, Room, Session
 

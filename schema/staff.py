@@ -7,13 +7,14 @@ from datetime import datetime
 import strawberry
 
 import models
-from app.context import Context, Info
+from kernel.errors import ForbiddenError
+from kernel.ids import decode, encode
 from permissions import allowed, permits, subjects
 from permissions.policy import Subject
 from permissions.rules import EVENT_STAFF, SLOT_READERS
 from resolvers import lookup, staff
-from resolvers.errors import ForbiddenError
-from resolvers.ids import decode, encode
+from resolvers.context import Context
+from schema.info import Info
 from schema.node import Node
 from schema.types import Member, Role, Room, User
 

@@ -12,10 +12,10 @@ from typing import Any
 import strawberry
 
 import models
-from app.context import Info
+from kernel.ids import encode
 from resolvers import stats as stats_resolvers
-from resolvers.ids import encode
 from schema.enums import DenyReason, ScanStatus
+from schema.info import Info
 from schema.scan_types import (
     RoomAccessConnection,
     VisitConnection,

@@ -2,7 +2,7 @@
 
 Each subscription follows topics (resolvers/news.py) through its feed and sleeps until news
 wakes it, or `live_poll_seconds` pass with none. Awake, it reads what changed on a fresh session
-(`Context.renew`), loading what the pushed objects' nested fields will ask for, so resolving
+(`AgoraContext.renew`), loading what the pushed objects' nested fields will ask for, so resolving
 them afterwards only reads the loaders' caches. The displays of a door on one worker share one
 read of it (`Feed.shared`, on the event loop over the worker's reading connections where there
 are some) and its update objects, so those asking the same as the same user share one
@@ -24,14 +24,14 @@ import anyio.to_thread
 import strawberry
 
 import models
-from app.context import Context, Info
-from app.live import Feed
+from kernel.ids import decode
 from permissions import allowed
 from permissions.fields import RECHECK, RECHECK_NOW
 from permissions.rules import CONTROLLER_HERE, EVENT_STAFF, MEMBER, MEMBER_WITH_ACCESS
 from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG, sees_hidden_questions
 from resolvers import live, news
-from resolvers.ids import decode
+from resolvers.context import Context, LiveFeed
+from schema.info import Info
 from schema.questions import Question
 from schema.scan_types import RoomAccess
 from schema.shared_pushes import SharedExecutions
@@ -81,7 +81,7 @@ async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(run, limiter=ctx.thread_limiter)
 
 
-def _feed(ctx: Context, topics: Iterable[str]) -> Feed:
+def _feed(ctx: Context, topics: Iterable[str]) -> LiveFeed:
     # The WebSocket transport gives each subscription its own context and feed.
     assert ctx.feed is not None
     ctx.feed.follow(topics)
@@ -98,7 +98,7 @@ def _rights_topics(ctx: Context, event_id: int) -> list[str]:
     return topics
 
 
-async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None) -> bool:
+async def _until_news(ctx: Context, feed: LiveFeed, wake_at: datetime | None = None) -> bool:
     """True when news woke the subscription, False when its time came (a poll, a boundary)."""
     timeout = ctx.settings.live_poll_seconds
     if wake_at is not None:
@@ -110,7 +110,7 @@ async def _until_news(ctx: Context, feed: Feed, wake_at: datetime | None = None)
 async def _read_alone(
     ctx: Context, work: Callable[[Context], T], began: Callable[[], None] | None = None
 ) -> T:
-    """`work` on a context of its own (`Context.reader`), in one of the subscriptions' threads:
+    """`work` on a context of its own (`AgoraContext.reader`), in one of the subscriptions' threads:
     a read that several subscriptions share belongs to none of them. `began` is called once a
     thread is free, just before the read leaves for it."""
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
-from app.context import Info
+from kernel.ids import encode, optional_pk
+from kernel.moments import aware
 from permissions import Role, Subject, allowed, subjects
 from permissions.rules import (
     ADMIN,
@@ -31,9 +32,8 @@ from resolvers import badges as badge_resolvers
 from resolvers import members as member_resolvers
 from resolvers import staff as staff_resolvers
 from resolvers import stats as stats_resolvers
-from resolvers.ids import encode, optional_pk
-from resolvers.moments import aware
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
+from schema.info import Info
 from schema.node import Node, PageInfo
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.migrate import upgrade
-from app.settings import Settings, load_settings
+from kernel.settings import Settings, load_settings
 from tests.factories import Factory
 from tests.live_data import door  # noqa: F401  (fixtures for every test module)
 from tests.live_server import live_server, start_server  # noqa: F401

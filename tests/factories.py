@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import Session
 
 import models
-from app import security
-from app.settings import Settings
+from kernel import security
+from kernel.ids import encode
+from kernel.settings import Settings
 from models import Role, SessionKind
 from resolvers.badges import new_code
-from resolvers.ids import encode
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -21,7 +21,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from app.main import create_app
-from app.settings import Settings
+from kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

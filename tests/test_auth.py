@@ -8,7 +8,7 @@ import jwt
 from sqlmodel import select
 
 import models
-from app import security
+from kernel import security
 from tests.conftest import error_codes
 from tests.factories import PASSWORD
 

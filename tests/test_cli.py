@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 import models
-from app.settings import SettingsError, load_settings
+from kernel.settings import SettingsError, load_settings
 from models import Role
 from schema import schema
 from tests.factories import PASSWORD, gid

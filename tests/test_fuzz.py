@@ -20,7 +20,7 @@ from hypothesis_graphql import nodes, strategies
 from sqlmodel import select
 
 import models
-from resolvers.ids import encode
+from kernel.ids import encode
 from schema import schema as agora_schema
 from seed import seed
 

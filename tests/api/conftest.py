@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from app.main import create_app
-from app.settings import Settings
+from kernel.settings import Settings
 
 
 def minimal_pdf(text: str = "Agora") -> bytes:

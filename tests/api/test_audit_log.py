@@ -626,11 +626,11 @@ def test_docs_list_exactly_the_actions_the_code_writes():
 
 
 def test_an_unknown_action_is_never_written(factory, db, settings):
-    from app.context import Context
+    from app.context import AgoraContext
+    from kernel.moments import Clock
     from resolvers import audit
-    from resolvers.moments import Clock
 
     w = build(factory)
-    ctx = Context(db=db, settings=settings, clock=Clock(models.utcnow()))
+    ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()))
     with pytest.raises(ValueError, match="room.paint"):
         audit.record(ctx, event_id=w.event.id, action="room.paint", subject=None, actor_id=None)

@@ -14,7 +14,7 @@ from websockets.typing import Subprotocol
 
 import models
 from app.live import LISTENER_NAME, READER_NAME
-from app.settings import Settings
+from kernel.settings import Settings
 from models import AnnonceTarget, Role, ScanStatus
 from resolvers import news
 from tests.conftest import PG_URL

@@ -10,15 +10,15 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.context import Context
+from app.context import AgoraContext
 from app.operations import LeafReadingExecutor
-from permissions.viewer import Viewer
 from resolvers.loaders import BatchLoader, Loaders
+from resolvers.viewer import Viewer
 from tests.factories import gid
 from tests.live_data import SCAN, Door
 
 # The objects one request makes and holds everything else of it through.
-REQUEST_STATE = (Context, Loaders, BatchLoader, Viewer, LeafReadingExecutor, Session)
+REQUEST_STATE = (AgoraContext, Loaders, BatchLoader, Viewer, LeafReadingExecutor, Session)
 
 ROOM_SCANS = """query($id: ID!) { room(id: $id) { name stats { totalScans denied
   scans(first: 10) { totalCount edges { node { status scannedAt member { fullName } } } } } } }"""

@@ -11,8 +11,8 @@ from datetime import timedelta
 from starlette.testclient import TestClient
 
 import models
-from app import security
 from app.main import create_app
+from kernel import security
 from models import Role
 from tests.conftest import GraphQLClient, error_codes
 from tests.factories import gid

@@ -18,8 +18,8 @@ from sqlmodel import Session
 from websockets.exceptions import InvalidStatus
 
 import models
-from app import security
-from app.settings import Settings
+from kernel import security
+from kernel.settings import Settings
 from models import PaymentStatus, Role, ScanStatus, SessionKind
 from resolvers import news
 from tests.factories import gid
@@ -596,7 +596,7 @@ def test_listed_origins_may_call_the_api_over_http(strict_server):
 
 
 def test_cors_origins_setting_is_checked():
-    from app.settings import SettingsError, load_settings
+    from kernel.settings import SettingsError, load_settings
 
     env = {"AGORA_SECRET_KEY": "x" * 40, "AGORA_DATA_DIR": "/tmp/agora-settings-test"}
     ok = load_settings(

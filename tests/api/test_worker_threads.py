@@ -10,7 +10,7 @@ from anyio.to_thread import current_default_thread_limiter
 from starlette.testclient import TestClient
 
 from app.main import create_app
-from app.settings import SettingsError, load_settings
+from kernel.settings import SettingsError, load_settings
 
 
 def _operation_threads() -> set[threading.Thread]:

@@ -12,7 +12,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.settings import Settings
+from kernel.settings import Settings
 
 JWT_ALGORITHM = "HS256"
 _hasher = PasswordHasher()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from resolvers.errors import BadUserInputError
+from kernel.errors import BadUserInputError
 
 
 def aware(moment: datetime, label: str) -> datetime:

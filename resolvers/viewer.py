@@ -19,10 +19,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 import models
+from kernel.moments import Clock
 from models import Role
 from resolvers.id_sets import among
 from resolvers.loaders import BatchLoader
-from resolvers.moments import Clock
 from resolvers.plain import PlainSelect, attach, columns, width
 
 

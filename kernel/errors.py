@@ -53,7 +53,7 @@ class RateLimitedError(AgoraError):
 
 class StaleViewer(Exception):  # noqa: N818  (not an error of the client's: a signal to retry)
     """A write found that the viewer it was judged with, reused from an earlier request
-    (`permissions.viewer.KeptViewers`), is no longer the viewer's standing: it wrote nothing,
+    (`resolvers.viewer.KeptViewers`), is no longer the viewer's standing: it wrote nothing,
     and the operation runs again with the viewer read afresh. Never shown to a client."""
 
     def __init__(self, user_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from resolvers.errors import NotFoundError
+from kernel.errors import NotFoundError
 
 # Primary keys are SQL INTEGER columns: a number beyond them names nothing (and would make
 # the database driver fail rather than find no row).
