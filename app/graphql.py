@@ -46,6 +46,8 @@ from kernel import security
 from kernel.errors import AgoraError, ForbiddenError, StaleViewer
 from kernel.moments import Clock
 from kernel.settings import Settings
+from permissions import Subject
+from permissions.requirements import SCHEMA_READING
 from resolvers.viewer import KeptViewers
 from schema.errors import coded
 
@@ -372,15 +374,13 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
     def _may_introspect(self, context: AgoraContext) -> AgoraError | None:
         """Production maps the schema for admins only (GraphiQL sends their token)."""
         try:
-            viewer = context.viewer
+            if context.viewer is None:
+                # Anonymous: refused like any non-admin, not asked to log in.
+                return ForbiddenError(SCHEMA_READING.refusal)
+            SCHEMA_READING.check(context, Subject(event_id=None))
         except AgoraError as exc:
             return exc
-        if viewer is not None and viewer.is_admin:
-            return None
-        return ForbiddenError(
-            "Reading the schema (__schema, __type) needs an admin's access token here; the "
-            "schema is published as schema.graphql."
-        )
+        return None
 
     def _execute_and_close(
         self,

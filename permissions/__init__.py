@@ -1,6 +1,6 @@
 """Policy: roles, conditions and the @allow mechanism. Pure checks over the viewer and the object."""
 
-from permissions.fields import AllowDirective, allowed
+from permissions.fields import AllowDirective, Requirement, allowed, enforce, judge
 from permissions.policy import Allow, Subject, permits
 from permissions.roles import Condition, Role
 from resolvers.viewer import Viewer
@@ -9,9 +9,12 @@ __all__ = [
     "Allow",
     "AllowDirective",
     "Condition",
+    "Requirement",
     "Role",
     "Subject",
     "Viewer",
     "allowed",
+    "enforce",
+    "judge",
     "permits",
 ]

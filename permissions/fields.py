@@ -4,15 +4,21 @@
 the SDL and checks them before resolving. The object checked is the parent (its `subject()`),
 or, for operations, what `subject=` finds from the arguments. A subscription is checked when it
 starts and again before each push, so rights lost meanwhile end it.
+
+What some arguments ask for beyond the field's @allow (naming another president, moving a
+session to another room) is a `Requirement`, declared on the field with `requires=` and checked
+by the same extension; `enforce` is that check for an object found otherwise (`node(id)`), and
+`judge` for a batch that reports each refusal instead of failing (an offline sync).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 import strawberry
@@ -55,6 +61,53 @@ class HasSubject(Protocol):
 
 # (context, parent object, field arguments) -> the Subject to check.
 SubjectFinder = Callable[[Any, Any, dict[str, Any]], Subject]
+# The same, for a Requirement: None when these arguments ask for nothing it guards.
+RequirementFinder = Callable[[Any, Any, dict[str, Any]], Subject | None]
+
+T = TypeVar("T")
+
+
+def _viewer(ctx: Any) -> Any:
+    viewer = ctx.viewer
+    if viewer is None:
+        raise UnauthenticatedError("Log in first: this needs an access token.")
+    return viewer
+
+
+def enforce(
+    ctx: Any, rules: tuple[Allow, ...], subject: Subject, refusal: str, clock: Clock | None = None
+) -> None:
+    """UNAUTHENTICATED without a viewer; FORBIDDEN (`refusal`) unless one of `rules` grants the
+    viewer `subject`. The one check behind every @allow, Requirement and route."""
+    if not permits(_viewer(ctx), rules, subject, clock or ctx.clock):
+        raise ForbiddenError(refusal)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A check beyond a field's @allow, for what some arguments ask (or for an object reached
+    otherwise than through a field, `node(id)`). One of `rules` must grant the viewer the
+    object `find` returns, or the operation is refused with `refusal`. docs/permissions.md lists
+    every one under "Further checks"."""
+
+    # What it guards, as docs/permissions.md names it.
+    what: str
+    rules: tuple[Allow, ...]
+    refusal: str
+    # Where the field's arguments name the object; None: the caller gives it (`check`).
+    find: RequirementFinder | None = None
+
+    def check(self, ctx: Any, subject: Subject, clock: Clock | None = None) -> None:
+        enforce(ctx, self.rules, subject, self.refusal, clock)
+
+
+def judge(
+    ctx: Any, rules: tuple[Allow, ...], to_subject: Callable[[T], Subject]
+) -> Callable[[T, datetime], bool]:
+    """Whether `rules` grant the viewer each object, as of each one's own moment: for a batch
+    that reports each refusal and goes on (offline scans, judged as of when they were made)."""
+    viewer = _viewer(ctx)
+    return lambda obj, at: permits(viewer, rules, to_subject(obj), at)
 
 
 class _Recheck:
@@ -77,9 +130,15 @@ def _parent_subject(_ctx: Any, source: HasSubject, _kwargs: dict[str, Any]) -> S
 
 
 class AllowExtension(FieldExtension):
-    def __init__(self, rules: tuple[Allow, ...], find_subject: SubjectFinder) -> None:
+    def __init__(
+        self,
+        rules: tuple[Allow, ...],
+        find_subject: SubjectFinder,
+        requires: tuple[Requirement, ...] = (),
+    ) -> None:
         self.rules = rules
         self.find_subject = find_subject
+        self.requires = requires
         self.message = f"Only {describe(rules)} may do this."
 
     def check(
@@ -92,15 +151,18 @@ class AllowExtension(FieldExtension):
         clock: Clock | None = None,
     ) -> None:
         ctx = info.context
-        viewer = ctx.viewer
-        if viewer is None:
-            raise UnauthenticatedError("Log in first: this needs an access token.")
+        viewer = _viewer(ctx)
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, clock or ctx.clock):
             where = f"{self.message[:-1]} ({info.path.typename}.{info.field_name})."
             if again:
                 where += " Your rights here changed: this subscription has ended."
             raise ForbiddenError(where)
+        for requirement in self.requires:
+            assert requirement.find is not None, "a field's Requirement finds its own object"
+            found = requirement.find(ctx, source, kwargs)
+            if found is not None:
+                requirement.check(ctx, found, clock)
 
     def _check_and_release(
         self, source: Any, info: strawberry.Info, kwargs: dict[str, Any], again: bool = False
@@ -173,12 +235,14 @@ class AllowExtension(FieldExtension):
 def allowed(
     *rules: Allow,
     subject: SubjectFinder | None = None,
+    requires: tuple[Requirement, ...] = (),
     subscription: bool = False,
     **field_kwargs: Any,
 ) -> Any:
-    """A strawberry.field (or subscription) guarded by these @allow rules (any one grants)."""
+    """A strawberry.field (or subscription) guarded by these @allow rules (any one grants), and
+    by each of `requires` where the arguments ask for what it guards."""
     directives = [AllowDirective(role=r.role, when=r.when) for r in rules]
-    extension = AllowExtension(rules, subject or _parent_subject)
+    extension = AllowExtension(rules, subject or _parent_subject, requires)
     make = strawberry.subscription if subscription else strawberry.field
     return make(directives=directives, extensions=[extension], **field_kwargs)
 

@@ -7,7 +7,7 @@ stays in the session's identity map, so the resolver's own `db.get` costs no sec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +16,7 @@ from kernel.errors import BadUserInputError, NotFoundError
 from kernel.ids import decode
 from permissions.fields import SubjectFinder
 from permissions.policy import Allow, Subject, permits
-from permissions.roles import Condition, Role
+from permissions.rules import ANNONCE_READERS, QUESTION_MODERATORS
 from resolvers.visibility import event_of_room, visible_event, visible_in_event
 
 
@@ -77,14 +77,6 @@ def question_author_subject(question: models.Question, session: models.EventSess
     return replace(question_subject(question, session), anonymous=question.is_anonymous)
 
 
-# Who moderates a session's questions, and sees those hidden from participants.
-QUESTION_MODERATORS = (
-    Allow(Role.ADMIN),
-    Allow(Role.ORGANIZER),
-    Allow(Role.GESTIONNAIRE_DES_SALLES, Condition.ASSIGNED_TO_ROOM),
-)
-
-
 def sees_hidden_questions(ctx: Any, session: models.EventSession) -> bool:
     return permits(ctx.require_viewer(), QUESTION_MODERATORS, session_subject(session), ctx.clock)
 
@@ -100,6 +92,33 @@ def _question_by(argument: str) -> SubjectFinder:
         return question_subject(question, session)
 
     return find
+
+
+def another_president(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject | None:
+    """Naming, in updateEvent's input, a president other than the event's own: a decision
+    outside any event (only the platform's admins take it). None when the input keeps it."""
+    email = getattr(kwargs["input"], "president_email", None)
+    if not isinstance(email, str) or not email:
+        return None
+    event = ctx.db.get(models.Event, decode("Event", kwargs["id"]))
+    president = (
+        ctx.db.get(models.User, event.president_id)
+        if event is not None and event.president_id is not None
+        else None
+    )
+    if president is not None and president.email == email.strip().lower():
+        return None
+    return Subject(event_id=None)
+
+
+def readable_annonces(ctx: Any, annonces: Iterable[models.Annonce]) -> list[models.Annonce]:
+    """The annonces whose target the viewer reads (ANNONCE_READERS), in the order given."""
+    viewer = ctx.require_viewer()
+    return [
+        a
+        for a in annonces
+        if permits(viewer, ANNONCE_READERS[a.target], annonce_subject(a), ctx.clock)
+    ]
 
 
 def _assignment_arg(ctx: Any, _source: Any, kwargs: dict[str, Any]) -> Subject:

@@ -12,7 +12,7 @@ from sqlmodel import col, or_, select
 import models
 from kernel.errors import BadUserInputError, ConflictError
 from kernel.moments import aware
-from resolvers import audit, news
+from resolvers import audit, news, visibility
 from resolvers.text import optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event
@@ -34,13 +34,11 @@ EVENT_FIELDS = (
 
 def list_events(ctx: Context) -> list[models.Event]:
     """The events the viewer belongs to or presides (every event for an admin), soonest first."""
-    viewer = ctx.require_viewer()
-    stmt = select(models.Event).order_by(col(models.Event.starts_at), col(models.Event.id))
-    if not viewer.is_admin:
-        member_of = select(models.Member.event_id).where(models.Member.user_id == viewer.user_id)
-        stmt = stmt.where(
-            or_(col(models.Event.id).in_(member_of), models.Event.president_id == viewer.user_id)
-        )
+    stmt = (
+        select(models.Event)
+        .where(*visibility.viewer_events(ctx))
+        .order_by(col(models.Event.starts_at), col(models.Event.id))
+    )
     return list(ctx.db.exec(stmt))
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 import models
-from resolvers.annonces import targets_for
 from resolvers.plain import PlainSelect, attach, columns, width
 
 if TYPE_CHECKING:
@@ -35,16 +34,15 @@ def annonce_cursor(ctx: Context, *, event_id: int) -> int:
 
 
 def annonces_after(ctx: Context, *, event_id: int, after_id: int) -> list[models.Annonce]:
-    """Annonces published after `after_id` that target the viewer's role, oldest first."""
+    """Annonces published after `after_id`, oldest first (what each viewer reads of them is
+    the policy's: `permissions.subjects.readable_annonces`)."""
     stmt = (
         select(models.Annonce)
         .where(models.Annonce.event_id == event_id, col(models.Annonce.id) > after_id)
         .order_by(col(models.Annonce.id))
         .limit(LIVE_BATCH)
     )
-    rows = list(ctx.db.exec(stmt))
-    targets = targets_for(ctx, event_id)
-    return [a for a in rows if targets is None or a.target in targets]
+    return list(ctx.db.exec(stmt))
 
 
 # A write commits a moment after its timestamp is taken: look back this far on every poll and

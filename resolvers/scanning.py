@@ -39,7 +39,7 @@ from kernel.moments import aware, local
 from models import DenyReason, PaymentStatus, ScanStatus
 from resolvers import news
 from resolvers.plain import PlainSelect, attach, columns, width
-from resolvers.visibility import event_of_room
+from resolvers.visibility import event_of_room, known
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -486,18 +486,16 @@ def _prime(ctx: Context, outcomes: Sequence[ScanOutcome]) -> None:
                 loaders.user_by_id.prime(row.id or 0, row)
 
 
-def _visible_room(ctx: Context, viewer: Viewer, room_gid: str) -> models.Room:
+def _visible_room(ctx: Context, room_gid: str) -> models.Room:
     # Through the loader: the permission check has usually loaded this room already.
     room = ctx.loaders.room_by_id.load(decode("Room", room_gid))
-    if room is None or not viewer.belongs_to(room.event_id):
-        raise NotFoundError(f"No room has the id {room_gid!r}.")
-    return room
+    return known(ctx, room, room and room.event_id, f"No room has the id {room_gid!r}.")
 
 
-def _room_zone(ctx: Context, viewer: Viewer, room_gid: str) -> str:
+def _room_zone(ctx: Context, room_gid: str) -> str:
     """The time zone of a room's event for a message; UTC for a room the viewer cannot see."""
     try:
-        room = _visible_room(ctx, viewer, room_gid)
+        room = _visible_room(ctx, room_gid)
     except AgoraError:
         return "UTC"
     event = ctx.loaders.event_by_id.load(room.event_id)
@@ -514,7 +512,7 @@ def scan_badge(ctx: Context, *, request: ScanRequest) -> ScanOutcome:
         event_id = event_of_room(ctx, room_id)
         outcome = _record_in_database(ctx, viewer, room_id, event_id, request, ctx.now)
     else:
-        room = _visible_room(ctx, viewer, request.room_id)
+        room = _visible_room(ctx, request.room_id)
         first = _recorded(ctx, viewer, request.client_scan_id)
         if first is not None:
             return ScanOutcome(first, duplicate=True)
@@ -533,14 +531,14 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
         return ScanOutcome(first, duplicate=True)
     seen_at = request.scanned_at or ctx.now
     if seen_at > ctx.now + CLOCK_SKEW_TOLERANCE:
-        zone = _room_zone(ctx, viewer, request.room_id)
+        zone = _room_zone(ctx, request.room_id)
         raise BadUserInputError(
             f"scannedAt {local(seen_at, zone)} is in the future by the server's clock "
             f"({local(ctx.now, zone)}): set the device's clock and send it again."
         )
     # A device slightly ahead is judged as of now.
     at = min(seen_at, ctx.now)
-    room = _visible_room(ctx, viewer, request.room_id)
+    room = _visible_room(ctx, request.room_id)
     if not may_scan(room, at):
         event = ctx.db.get(models.Event, room.event_id)
         when = local(at, event.timezone if event is not None else "UTC")

@@ -1,11 +1,14 @@
-"""Finding objects the viewer may know about. Anything of another event is NOT_FOUND, as if absent."""
+"""Finding objects the viewer may know about. Anything of another event is NOT_FOUND, as if absent.
+
+The one home of that rule: the viewer knows an event it belongs to (a member, its president, or
+a platform admin: `Viewer.belongs_to`), and every row of it."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import bindparam
+from sqlalchemy import ColumnElement, bindparam, or_
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
@@ -19,12 +22,27 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def visible_event(ctx: Context, event_id: int) -> models.Event:
+def known(ctx: Context, row: T | None, event_id: int | None, missing: str) -> T:
+    """`row`, when it exists and its event is one of the viewer's; NOT_FOUND (`missing`) else."""
     viewer = ctx.require_viewer()
+    if row is None or event_id is None or not viewer.belongs_to(event_id):
+        raise NotFoundError(missing)
+    return row
+
+
+def viewer_events(ctx: Context) -> list[ColumnElement[bool]]:
+    """The condition that keeps, of the Event rows, those the viewer knows (all, for an admin)."""
+    viewer = ctx.require_viewer()
+    if viewer.is_admin:
+        return []
+    member_of = select(models.Member.event_id).where(models.Member.user_id == viewer.user_id)
+    return [or_(col(models.Event.id).in_(member_of), models.Event.president_id == viewer.user_id)]
+
+
+def visible_event(ctx: Context, event_id: int) -> models.Event:
+    ctx.require_viewer()  # anonymous: UNAUTHENTICATED before anything is read
     event = ctx.db.get(models.Event, event_id)
-    if event is None or not viewer.belongs_to(event_id):
-        raise NotFoundError(f"No event has the id {event_id}.")
-    return event
+    return known(ctx, event, event_id, f"No event has the id {event_id}.")
 
 
 def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
@@ -32,7 +50,7 @@ def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
 
     Read with its event in one statement when not already loaded: nearly every field under an
     object reached by id needs the event (its time zone, its president) next."""
-    viewer = ctx.require_viewer()
+    ctx.require_viewer()  # anonymous: UNAUTHENTICATED before anything is read
     row = ctx.db.identity_map.get(identity_key(model, pk))
     if row is None:
         found = _with_event(model).rows(ctx.db, pk=pk)
@@ -42,9 +60,8 @@ def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
             event = attach(ctx.db, models.Event, found[0][split:])
             assert event is not None
             ctx.loaders.event_by_id.prime(event.id or 0, event)
-    if row is None or not viewer.belongs_to(row.event_id):  # type: ignore[attr-defined]
-        raise NotFoundError(f"No {label} has the id {pk}.")
-    return row
+    event_id = getattr(row, "event_id", None)
+    return known(ctx, row, event_id, f"No {label} has the id {pk}.")
 
 
 def event_of_room(ctx: Context, room_id: int) -> int:

@@ -9,8 +9,10 @@ import strawberry
 from models import Role
 from permissions.fields import rules_of
 from permissions.policy import Allow
+from permissions.requirements import REQUIREMENTS
 from permissions.roles import Condition
 from permissions.routes import ROUTES
+from permissions.rules import ANNONCE_READERS
 
 COLUMNS: list[tuple[Role, str]] = [
     (Role.ADMIN, "Admin"),
@@ -37,6 +39,18 @@ def _cell(column: Role, rules: tuple[Allow, ...]) -> str:
     if any(r.when == Condition.ALWAYS for r in applicable):
         return "yes"
     return " or ".join(CONDITION_WORDS[r.when] for r in applicable)
+
+
+def _table(
+    title: str, first: str, intro: str, rows: list[tuple[str, tuple[Allow, ...]]]
+) -> list[str]:
+    lines = [f"## {title}", "", intro, ""]
+    lines.append(f"| {first} | " + " | ".join(n for _, n in COLUMNS) + " |")
+    lines.append("| --- " * (len(COLUMNS) + 1) + "|")
+    for name, rules in rows:
+        lines.append(f"| {name} | " + " | ".join(_cell(role, rules) for role, _ in COLUMNS) + " |")
+    lines.append("")
+    return lines
 
 
 def render(schema: strawberry.Schema) -> str:
@@ -74,19 +88,25 @@ def render(schema: strawberry.Schema) -> str:
                 + " |"
             )
         lines.append("")
-    lines += [
-        "## HTTP routes",
-        "",
+    lines += _table(
+        "Further checks",
+        "check",
+        "What some arguments ask for beyond the operation's `@allow`, and objects fetched by id "
+        "that are read under rules of their own (`permissions/requirements.py`). Refused with "
+        "`FORBIDDEN`.",
+        [(r.what, r.rules) for r in REQUIREMENTS],
+    )
+    lines += _table(
+        "Annonces, by target",
+        "target",
+        "Who reads an annonce (`Event.annonces`, `annoncePublished`), by its `target` "
+        "(`permissions/rules.py`, `ANNONCE_READERS`); the others never see it.",
+        [(f"`{target.value}`", rules) for target, rules in ANNONCE_READERS.items()],
+    )
+    lines += _table(
+        "HTTP routes",
+        "route",
         "Served beside GraphQL, each checked with the same rules (`permissions/routes.py`).",
-        "",
-        "| route | " + " | ".join(name for _, name in COLUMNS) + " |",
-        rule,
-    ]
-    for route in ROUTES:
-        lines.append(
-            f"| `{route.method} {route.path}` | "
-            + " | ".join(_cell(role, route.rules) for role, _ in COLUMNS)
-            + " |"
-        )
-    lines.append("")
+        [(f"`{route.method} {route.path}`", route.rules) for route in ROUTES],
+    )
     return "\n".join(lines)

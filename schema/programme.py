@@ -9,12 +9,12 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 import models
-from kernel.errors import ForbiddenError
 from kernel.ids import decode
-from permissions import Role, Subject, allowed, permits, subjects
+from permissions import Role, allowed, subjects
+from permissions.requirements import MOVING_A_SESSION, NAMING_A_PRESIDENT
 from permissions.rules import ADMIN, EVENT_STAFF, EXPOSANT_SELF, MEMBER_AUTHOR, SESSION_EDITORS
 from resolvers import annonces, events, files, members, rooms, sessions
-from resolvers.lookup import get_event, get_room
+from resolvers.lookup import get_event
 from schema.enums import AnnonceTarget, EventFileKind, PaymentStatus, SessionKind, SessionStatus
 from schema.info import Info
 from schema.types import Annonce, Event, File, Member, Room, Session, SessionAccess
@@ -150,24 +150,14 @@ class ProgrammeMutation:
     @allowed(
         *EVENT_STAFF,
         subject=subjects.EVENT_ID_ARG,
+        requires=(NAMING_A_PRESIDENT,),
         description="Change an event. Only admins may name another president.",
     )
     def update_event(self, info: Info, id: strawberry.ID, input: EventInput) -> Event:
-        ctx = info.context
-        event_id = decode("Event", id)
-        values = input.values()
-        if values.president_email and not permits(
-            ctx.require_viewer(), (ADMIN,), Subject(event_id=None), ctx.clock
-        ):
-            event = ctx.db.get(models.Event, event_id)
-            president = (
-                ctx.db.get(models.User, event.president_id)
-                if event is not None and event.president_id is not None
-                else None
-            )
-            if president is None or president.email != values.president_email.strip().lower():
-                raise ForbiddenError("Only admins may name an event's president.")
-        return Event.from_model(events.update_event(ctx, event_id=event_id, values=values))
+        event = events.update_event(
+            info.context, event_id=decode("Event", id), values=input.values()
+        )
+        return Event.from_model(event)
 
     @allowed(
         *EVENT_STAFF,
@@ -235,19 +225,13 @@ class ProgrammeMutation:
     @allowed(
         *SESSION_EDITORS,
         subject=subjects.SESSION_ARG,
+        requires=(MOVING_A_SESSION,),
         description="Change a session. Moving it to another room needs the same right in that room.",
     )
     def update_session(self, info: Info, id: strawberry.ID, input: SessionInput) -> Session:
-        ctx = info.context
-        values = input.values()
-        target = get_room(ctx, room_id=values.room_id)
-        if not permits(
-            ctx.require_viewer(), SESSION_EDITORS, subjects.room_subject(target), ctx.clock
-        ):
-            raise ForbiddenError(
-                "You may move a session only to a room you are assigned to right now."
-            )
-        session = sessions.update_session(ctx, session_id=decode("Session", id), values=values)
+        session = sessions.update_session(
+            info.context, session_id=decode("Session", id), values=input.values()
+        )
         return Session.from_model(session)
 
     @allowed(

@@ -7,10 +7,11 @@ from datetime import datetime
 import strawberry
 
 import models
-from kernel.errors import ForbiddenError, NotFoundError
+from kernel.errors import NotFoundError
 from kernel.ids import decode, encode
-from permissions import allowed, permits, subjects
+from permissions import allowed, subjects
 from permissions.policy import Subject
+from permissions.requirements import QUESTION_BY_ID
 from permissions.rules import (
     ADMIN,
     EVENT_STAFF,
@@ -18,7 +19,6 @@ from permissions.rules import (
     MEMBER_AUTHOR,
     MEMBER_WITH_ACCESS,
     ORGANIZER,
-    QUESTION_READERS,
 )
 from resolvers import lookup, questions
 from resolvers.context import Context
@@ -106,11 +106,7 @@ def question_node(ctx: Context, pk: int) -> Question:
     """One question by id, for whoever may read its session's questions."""
     q = lookup.get_question(ctx, question_id=pk)
     session = questions.session_of(ctx, q)
-    subject = subjects.session_subject(session)
-    if not permits(ctx.require_viewer(), QUESTION_READERS, subject, ctx.clock):
-        raise ForbiddenError(
-            "Only staff and members with access to the session read its questions."
-        )
+    QUESTION_BY_ID.check(ctx, subjects.session_subject(session))
     if q.is_hidden and not subjects.sees_hidden_questions(ctx, session):
         raise NotFoundError(f"No question has the id {pk}.")
     return Question.from_model(q, session)

@@ -9,13 +9,11 @@ import strawberry
 
 import models
 from kernel.ids import decode
-from permissions import allowed, permits, subjects
+from permissions import allowed, judge, subjects
 from permissions.rules import (
-    ADMIN,
-    CONTROLLER_HERE,
+    DOOR_SCANNERS,
     EXPOSANT,
     EXPOSANT_SELF,
-    ORGANIZER,
     PARTICIPANT,
 )
 from resolvers import scanning, transactions, visits
@@ -25,7 +23,6 @@ from schema.scan_types import RoomAccess, Visit
 from schema.types import Member, Room, Session
 
 # Who may scan at a room door: the contract's @allow of scanBadge and syncScans.
-SCAN_RULES = (ADMIN, ORGANIZER, CONTROLLER_HERE)
 T = TypeVar("T")
 
 
@@ -158,7 +155,7 @@ def _given(value: T | None) -> T | None | visits.Keep:
 @strawberry.type
 class ScanningMutation:
     @allowed(
-        *SCAN_RULES,
+        *DOOR_SCANNERS,
         subject=subjects.SCAN_INPUT_ROOM,
         description="A controller scans a badge at the door of the room it is assigned to now.",
         metadata=transactions.ONE_STATEMENT_METADATA,
@@ -169,18 +166,15 @@ class ScanningMutation:
         )
 
     @allowed(
-        *SCAN_RULES,
-        subject=subjects.scan_batch(SCAN_RULES),
+        *DOOR_SCANNERS,
+        subject=subjects.scan_batch(DOOR_SCANNERS),
         description="Upload scans recorded while offline, in order; each is judged as of its scannedAt.",
     )
     def sync_scans(self, info: Info, scans: list[ScanInput]) -> SyncReport:
-        viewer = info.context.require_viewer()
-
-        def may_scan(room: models.Room, at: datetime) -> bool:
-            return permits(viewer, SCAN_RULES, subjects.room_subject(room), at)
-
         outcome = scanning.sync_scans(
-            info.context, requests=[s.to_request() for s in scans], may_scan=may_scan
+            info.context,
+            requests=[s.to_request() for s in scans],
+            may_scan=judge(info.context, DOOR_SCANNERS, subjects.room_subject),
         )
         return SyncReport(
             accepted=outcome.accepted,

@@ -7,11 +7,11 @@ from datetime import datetime
 import strawberry
 
 import models
-from kernel.errors import ForbiddenError
 from kernel.ids import decode, encode
-from permissions import allowed, permits, subjects
+from permissions import allowed, subjects
 from permissions.policy import Subject
-from permissions.rules import EVENT_STAFF, SLOT_READERS
+from permissions.requirements import SLOT_BY_ID
+from permissions.rules import EVENT_STAFF
 from resolvers import lookup, staff
 from resolvers.context import Context
 from schema.info import Info
@@ -81,10 +81,7 @@ class RoomAssignment(Node):
 
 def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
     slot = lookup.get_assignment(ctx, assignment_id=pk)
-    if not permits(
-        ctx.require_viewer(), SLOT_READERS, subjects.assignment_subject(slot), ctx.clock
-    ):
-        raise ForbiddenError("Only staff and the assigned member may read this assignment.")
+    SLOT_BY_ID.check(ctx, subjects.assignment_subject(slot))
     return RoomAssignment.from_model(slot)
 
 

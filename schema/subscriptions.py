@@ -28,7 +28,13 @@ from kernel.ids import decode
 from permissions import allowed
 from permissions.fields import RECHECK, RECHECK_NOW
 from permissions.rules import CONTROLLER_HERE, EVENT_STAFF, MEMBER, MEMBER_WITH_ACCESS
-from permissions.subjects import EVENT_ARG, ROOM_ID_ARG, SESSION_ID_ARG, sees_hidden_questions
+from permissions.subjects import (
+    EVENT_ARG,
+    ROOM_ID_ARG,
+    SESSION_ID_ARG,
+    readable_annonces,
+    sees_hidden_questions,
+)
 from resolvers import live, news
 from resolvers.context import Context, LiveFeed
 from schema.info import Info
@@ -184,8 +190,10 @@ class Subscription:
 
         def fetch() -> list[models.Annonce]:
             nonlocal after
-            rows = live.annonces_after(ctx, event_id=pk, after_id=after)
-            after = max((a.id or 0 for a in rows), default=after)
+            published = live.annonces_after(ctx, event_id=pk, after_id=after)
+            # Past every one read, pushed or not: those for other roles are not read again.
+            after = max((a.id or 0 for a in published), default=after)
+            rows = readable_annonces(ctx, published)
             ctx.loaders.user_by_id.load_many([a.created_by_id for a in rows])
             ctx.loaders.event_by_id.load(pk)
             return rows

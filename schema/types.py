@@ -25,7 +25,6 @@ from permissions.rules import (
     QUESTION_READERS,
     ROOM_STATS_RULES,
 )
-from resolvers import annonces as annonce_resolvers
 from resolvers import anomalies as anomaly_resolvers
 from resolvers import audit as audit_resolvers
 from resolvers import badges as badge_resolvers
@@ -201,7 +200,9 @@ class Event(Node):
     def annonces(self, info: Info) -> list[Annonce]:
         return [
             Annonce.from_model(a)
-            for a in annonce_resolvers.list_for_viewer(info.context, self.model)
+            for a in subjects.readable_annonces(
+                info.context, info.context.loaders.annonces_by_event_id.load(self.model.id)
+            )
         ]
 
     @strawberry.field(description="The viewer's own membership in this event, if any.")

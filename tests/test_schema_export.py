@@ -42,3 +42,23 @@ def test_every_route_serving_event_data_is_in_the_permission_matrix(app):
         ("GET", "/graphiql/assets/{name}"),
     }
     assert served - no_data == {(r.method, r.path) for r in ROUTES}
+
+
+def test_every_further_check_on_a_field_is_in_the_permission_matrix():
+    from permissions.fields import AllowExtension
+    from permissions.requirements import REQUIREMENTS
+
+    declared = {
+        requirement
+        for graphql_type in schema.schema_converter.type_map.values()
+        for field in getattr(graphql_type.definition, "fields", None) or ()
+        for extension in field.extensions
+        if isinstance(extension, AllowExtension)
+        for requirement in extension.requires
+    }
+    # Both argument checks are declared on their fields (the others are checked on objects
+    # fetched by id, and on introspection).
+    assert len(declared) == 2
+    assert declared <= set(REQUIREMENTS)
+    matrix = Path(__file__).resolve().parent.parent.joinpath("docs", "permissions.md").read_text()
+    assert all(r.what in matrix for r in REQUIREMENTS)

@@ -1,0 +1,86 @@
+"""The layers hold: imports run one way, and who may do what is decided in permissions/ only.
+
+Read from the source (ast), as a newcomer reads it: an import under TYPE_CHECKING or inside a
+function counts like any other.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Lowest first: a module may import its own layer and those below it, never one above.
+LAYERS = ["kernel", "models", "resolvers", "permissions", "schema", "app"]
+# Where the viewer's standing may be asked about: the viewer itself, and the one rule of event
+# isolation (objects of another event are NOT_FOUND) that every lookup applies.
+ACCESS_HOMES = {"resolvers/viewer.py", "resolvers/visibility.py"}
+# Questions about the viewer's rights; elsewhere than permissions/ they are decisions made off
+# the policy's books. (`member_in`, which of the viewer's memberships is this event's, is data.)
+ACCESS_CALLS = {"permits", "holds_role", "presides", "role_in", "belongs_to", "is_assigned_to"}
+
+
+def _sources(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).rglob("*.py"))
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_imports_run_one_way_down_the_layers() -> None:
+    upward = []
+    for rank, layer in enumerate(LAYERS):
+        for path in _sources(layer):
+            for line, module in _imports(path):
+                top = module.split(".")[0]
+                if top in LAYERS and LAYERS.index(top) > rank:
+                    upward.append(f"{_name(path)}:{line} imports {module}")
+    assert upward == []
+
+
+def test_every_layer_is_checked() -> None:
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert packages - {"tests", "migrations", "bench"} <= set(LAYERS)
+    assert all(_sources(layer) for layer in LAYERS)
+
+
+def _asks_about_the_viewer(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        called = node.func
+        name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+        return name in ACCESS_CALLS
+    if isinstance(node, ast.Attribute) and node.attr == "is_admin":
+        # `viewer.is_admin`, `ctx.viewer.is_admin`, `ctx.require_viewer().is_admin`; a User's
+        # own `is_admin` (the type's field, the CLI) is data.
+        owner = node.value
+        if isinstance(owner, ast.Call):
+            owner = owner.func
+        named = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        return "viewer" in named
+    return False
+
+
+def test_access_is_decided_in_permissions_only() -> None:
+    found = []
+    for layer in ("app", "schema", "resolvers"):
+        for path in _sources(layer):
+            if _name(path) in ACCESS_HOMES:
+                continue
+            tree = ast.parse(path.read_text(), str(path))
+            found += [
+                f"{_name(path)}:{node.lineno} {ast.unparse(node)}"
+                for node in ast.walk(tree)
+                if _asks_about_the_viewer(node)
+            ]
+    assert found == []
