@@ -7,12 +7,17 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.types import ExecutionContext
 
+from schema.annonces import AnnonceMutation
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
-from schema.programme import ProgrammeMutation
+from schema.events import EventMutation
+from schema.files import FileMutation
+from schema.members import MemberMutation
 from schema.queries import CoreQuery
 from schema.questions import QuestionMutation
+from schema.rooms import RoomMutation
 from schema.scans import ScanningMutation
+from schema.sessions import SessionMutation
 from schema.shared_pushes import SharedPushExecutor
 from schema.staff import StaffMutation
 from schema.subscriptions import Subscription
@@ -24,7 +29,18 @@ class Query(CoreQuery):
 
 
 @strawberry.type(description="What can be changed.")
-class Mutation(AuthMutation, ProgrammeMutation, StaffMutation, QuestionMutation, ScanningMutation):
+class Mutation(
+    AuthMutation,
+    EventMutation,
+    FileMutation,
+    RoomMutation,
+    SessionMutation,
+    MemberMutation,
+    AnnonceMutation,
+    StaffMutation,
+    QuestionMutation,
+    ScanningMutation,
+):
     pass
 
 

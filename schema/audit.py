@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,6 +12,7 @@ import models
 from kernel.ids import encode
 from resolvers.pagination import Page
 from schema.info import Info
+from schema.loading import maybe
 from schema.node import PageInfo
 from schema.types import User
 
@@ -52,10 +54,11 @@ class AuditEntry:
         description="Who made the change (null for the operators' retention command)."
     )
     def actor(self, info: Info) -> User | None:
-        if self.model.actor_id is None:
-            return None
-        user = info.context.loaders.user_by_id.load(self.model.actor_id)
-        return User.from_model(user, event_id=self.model.event_id) if user is not None else None
+        return maybe(
+            info.context.loaders.user_by_id,
+            self.model.actor_id,
+            partial(User.from_model, event_id=self.model.event_id),
+        )
 
 
 @strawberry.type

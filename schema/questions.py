@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 
@@ -24,6 +25,7 @@ from resolvers import lookup, questions
 from resolvers.context import Context
 from schema.enums import QuestionModeration
 from schema.info import Info
+from schema.loading import maybe
 from schema.node import Node, PageInfo
 from schema.types import Member, Session, User
 
@@ -84,15 +86,15 @@ class Question(Node):
         description="Who asked: shown to staff and to the author only; for an anonymous question, to ADMIN and ORGANIZER only.",
     )
     def author(self, info: Info) -> Member | None:
-        member = info.context.loaders.member_by_id.load(self.model.author_id)
-        return Member.from_model(member) if member is not None else None
+        return maybe(info.context.loaders.member_by_id, self.model.author_id, Member.from_model)
 
     @strawberry.field(description="Who wrote the answer (the last one to edit it).")
     def answered_by(self, info: Info) -> User | None:
-        if self.model.answered_by_id is None:
-            return None
-        user = info.context.loaders.user_by_id.load(self.model.answered_by_id)
-        return User.from_model(user, event_id=self.model.event_id) if user is not None else None
+        return maybe(
+            info.context.loaders.user_by_id,
+            self.model.answered_by_id,
+            partial(User.from_model, event_id=self.model.event_id),
+        )
 
     @strawberry.field(description="True when the viewer has upvoted it.")
     def upvoted_by_me(self, info: Info) -> bool:

@@ -14,6 +14,7 @@ from permissions import Subject, subjects
 from resolvers.pagination import Page
 from schema.enums import DenyReason, ScanStatus
 from schema.info import Info
+from schema.loading import maybe, one
 from schema.node import Node, PageInfo
 from schema.types import Member, Room, Session
 
@@ -50,9 +51,7 @@ class Visit(Node):
 
     @strawberry.field(description="The participant whose badge was scanned.")
     def participant(self, info: Info) -> Member:
-        member = info.context.loaders.member_by_id.load(self.model.participant_id)
-        assert member is not None
-        return Member.from_model(member)
+        return one(info.context.loaders.member_by_id, self.model.participant_id, Member.from_model)
 
 
 @strawberry.type(
@@ -84,32 +83,22 @@ class RoomAccess(Node):
 
     @strawberry.field
     def room(self, info: Info) -> Room:
-        room = info.context.loaders.room_by_id.load(self.model.room_id)
-        assert room is not None
-        return Room.from_model(room)
+        return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
     @strawberry.field(description="The session the scan was for, if one was running or about to.")
     def session(self, info: Info) -> Session | None:
-        if self.model.session_id is None:
-            return None
-        session = info.context.loaders.session_by_id.load(self.model.session_id)
-        return Session.from_model(session) if session is not None else None
+        return maybe(info.context.loaders.session_by_id, self.model.session_id, Session.from_model)
 
     @strawberry.field(
         description="The member whose badge was presented; null when the code matched no member of this event."
     )
     def member(self, info: Info) -> Member | None:
-        if self.model.member_id is None:
-            return None
-        member = info.context.loaders.member_by_id.load(self.model.member_id)
-        return Member.from_model(member) if member is not None else None
+        return maybe(info.context.loaders.member_by_id, self.model.member_id, Member.from_model)
 
     @strawberry.field(description="The controller who scanned.")
     def controller(self, info: Info) -> Member:
         assert self.model.controller_id is not None, "scan recorded without a controller"
-        member = info.context.loaders.member_by_id.load(self.model.controller_id)
-        assert member is not None
-        return Member.from_model(member)
+        return one(info.context.loaders.member_by_id, self.model.controller_id, Member.from_model)
 
 
 @strawberry.type(

@@ -19,6 +19,7 @@ from permissions.rules import (
 from resolvers import scanning, transactions, visits
 from schema.enums import DenyReason, ScanStatus
 from schema.info import Info
+from schema.loading import maybe, one
 from schema.scan_types import RoomAccess, Visit
 from schema.types import Member, Room, Session
 
@@ -27,23 +28,15 @@ T = TypeVar("T")
 
 
 def _room(info: Info, room_id: int) -> Room:
-    room = info.context.loaders.room_by_id.load(room_id)
-    assert room is not None
-    return Room.from_model(room)
+    return one(info.context.loaders.room_by_id, room_id, Room.from_model)
 
 
 def _session(info: Info, session_id: int | None) -> Session | None:
-    if session_id is None:
-        return None
-    session = info.context.loaders.session_by_id.load(session_id)
-    return Session.from_model(session) if session is not None else None
+    return maybe(info.context.loaders.session_by_id, session_id, Session.from_model)
 
 
 def _member(info: Info, member_id: int | None) -> Member | None:
-    if member_id is None:
-        return None
-    member = info.context.loaders.member_by_id.load(member_id)
-    return Member.from_model(member) if member is not None else None
+    return maybe(info.context.loaders.member_by_id, member_id, Member.from_model)
 
 
 @strawberry.type(description="The door's verdict on one scan, and the scan-log entry behind it.")

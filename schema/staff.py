@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 
@@ -15,6 +16,7 @@ from permissions.rules import EVENT_STAFF
 from resolvers import lookup, staff
 from resolvers.context import Context
 from schema.info import Info
+from schema.loading import maybe, one
 from schema.node import Node
 from schema.types import Member, Role, Room, User
 
@@ -56,15 +58,11 @@ class RoomAssignment(Node):
 
     @strawberry.field
     def member(self, info: Info) -> Member:
-        member = info.context.loaders.member_by_id.load(self.model.member_id)
-        assert member is not None
-        return Member.from_model(member)
+        return one(info.context.loaders.member_by_id, self.model.member_id, Member.from_model)
 
     @strawberry.field
     def room(self, info: Info) -> Room:
-        room = info.context.loaders.room_by_id.load(self.model.room_id)
-        assert room is not None
-        return Room.from_model(room)
+        return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
     @strawberry.field(description="True while the slot runs (at the time of the request).")
     def is_active(self, info: Info) -> bool:
@@ -86,10 +84,9 @@ def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
 
 
 def _user(info: Info, user_id: int | None, event_id: int) -> User | None:
-    if user_id is None:
-        return None
-    user = info.context.loaders.user_by_id.load(user_id)
-    return User.from_model(user, event_id=event_id) if user is not None else None
+    return maybe(
+        info.context.loaders.user_by_id, user_id, partial(User.from_model, event_id=event_id)
+    )
 
 
 @strawberry.input(description="A room for a staff member, from `startsAt` to `endsAt`.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -33,6 +34,7 @@ from resolvers import staff as staff_resolvers
 from resolvers import stats as stats_resolvers
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
 from schema.info import Info
+from schema.loading import maybe, one
 from schema.node import Node, PageInfo
 
 if TYPE_CHECKING:
@@ -153,10 +155,11 @@ class Event(Node):
 
     @strawberry.field(description="The event's president (ORGANIZER in @allow).")
     def president(self, info: Info) -> User | None:
-        if self.model.president_id is None:
-            return None
-        user = info.context.loaders.user_by_id.load(self.model.president_id)
-        return User.from_model(user, event_id=self.model.id) if user is not None else None
+        return maybe(
+            info.context.loaders.user_by_id,
+            self.model.president_id,
+            partial(User.from_model, event_id=self.model.id),
+        )
 
     @strawberry.field(description="The programme (PDF).")
     def programme(self, info: Info) -> File | None:
@@ -341,9 +344,7 @@ class Room(Node):
 
     @strawberry.field
     def event(self, info: Info) -> Event:
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
-        return Event.from_model(event)
+        return one(info.context.loaders.event_by_id, self.model.event_id, Event.from_model)
 
     @strawberry.field(description="The room's sessions, by start time.")
     def sessions(self, info: Info) -> list[Session]:
@@ -441,15 +442,11 @@ class Session(Node):
 
     @strawberry.field
     def event(self, info: Info) -> Event:
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
-        return Event.from_model(event)
+        return one(info.context.loaders.event_by_id, self.model.event_id, Event.from_model)
 
     @strawberry.field
     def room(self, info: Info) -> Room:
-        room = info.context.loaders.room_by_id.load(self.model.room_id)
-        assert room is not None
-        return Room.from_model(room)
+        return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
     @allowed(*EVENT_STAFF, MEMBER_WITH_ACCESS)
     def youtube_live_url(self) -> str | None:
@@ -564,9 +561,7 @@ class Member(Node):
 
     @strawberry.field
     def event(self, info: Info) -> Event:
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
-        return Event.from_model(event)
+        return one(info.context.loaders.event_by_id, self.model.event_id, Event.from_model)
 
     @strawberry.field
     def user(self, info: Info) -> User:
@@ -583,14 +578,12 @@ class Member(Node):
     @allowed(*EVENT_STAFF, MEMBER_SELF)
     def badge(self, info: Info) -> Badge | None:
         assert self.model.id is not None
-        badge = info.context.loaders.badge_by_member_id.load(self.model.id)
-        return Badge.from_model(badge) if badge is not None else None
+        return maybe(info.context.loaders.badge_by_member_id, self.model.id, Badge.from_model)
 
     @strawberry.field(description="An exposant's stand plan (PDF).")
     def plan(self, info: Info) -> File | None:
         assert self.model.id is not None
-        stored = info.context.loaders.plan_by_member_id.load(self.model.id)
-        return File.from_model(stored) if stored is not None else None
+        return maybe(info.context.loaders.plan_by_member_id, self.model.id, File.from_model)
 
     @allowed(
         *EVENT_STAFF,
@@ -695,9 +688,7 @@ class Annonce(Node):
 
     @strawberry.field
     def event(self, info: Info) -> Event:
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
-        return Event.from_model(event)
+        return one(info.context.loaders.event_by_id, self.model.event_id, Event.from_model)
 
     @strawberry.field
     def created_by(self, info: Info) -> User:
