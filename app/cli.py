@@ -8,11 +8,23 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import uvicorn
+from tqdm import tqdm
+
+import models
+import seed
 from app.balance import GROUP_ENV, forget_group
+from app.context import AgoraContext
 from app.db import make_engine, make_session_factory
-from kernel.errors import AgoraError
-from kernel.moments import Clock
+from app.migrate import upgrade
+from kernel.errors import AgoraError, NotFoundError
+from kernel.ids import decode
 from kernel.settings import Settings, SettingsError, load_settings
+from resolvers import retention
+from resolvers.members import import_members
+from resolvers.users import INVITATION_DAYS, create_user, issue_invitation, set_password
+from schema import schema
+from schema.permission_matrix import render
 
 DEFAULT_SCHEMA_PATH = Path("schema.graphql")
 
@@ -25,8 +37,6 @@ def _settings() -> Settings:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from app.migrate import upgrade
-
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
@@ -37,8 +47,6 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed(_args: argparse.Namespace) -> int:
-    import seed
-
     settings = _settings()
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as db:
@@ -49,8 +57,6 @@ def cmd_seed(_args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = _settings()
     if args.demo:
         cmd_migrate(args)
@@ -78,49 +84,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_db(action: Callable[..., object]) -> int:
+def _in_context(action: Callable[[AgoraContext], object]) -> int:
+    """A command's one way in, as a request's: its context opened, the use case run in one
+    transaction, a refusal printed with its code (exit status 1)."""
     settings = _settings()
     engine = make_engine(settings.database_url)
+    ctx = AgoraContext.open(make_session_factory(engine), settings)
     try:
-        with make_session_factory(engine)() as db:
-            action(db)
-            db.commit()
+        action(ctx)
+        ctx.commit()
     except AgoraError as exc:
         print(f"agora: {exc.message} ({exc.code})", file=sys.stderr)
         return 1
     finally:
+        ctx.close()
         engine.dispose()
     return 0
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from resolvers.users import create_user
-
-    def action(db: object) -> None:
+    def action(ctx: AgoraContext) -> None:
         user = create_user(
-            db, email=args.email, full_name=args.name, password=args.password, is_admin=args.admin
-        )  # type: ignore[arg-type]
+            ctx.db,
+            email=args.email,
+            full_name=args.name,
+            password=args.password,
+            is_admin=args.admin,
+        )
         print(f"Created {'admin ' if user.is_admin else ''}user {user.email}.")
 
-    return _with_db(action)
+    return _in_context(action)
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
-    from resolvers.users import set_password
-
-    def action(db: object) -> None:
-        user = set_password(db, email=args.email, password=args.password)  # type: ignore[arg-type]
+    def action(ctx: AgoraContext) -> None:
+        user = set_password(ctx.db, email=args.email, password=args.password)
         print(f"Password of {user.email} changed.")
 
-    return _with_db(action)
+    return _in_context(action)
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    import models
-    from resolvers.users import INVITATION_DAYS, issue_invitation
-
-    def action(db: object) -> None:
-        token = issue_invitation(db, email=args.email, now=models.utcnow())  # type: ignore[arg-type]
+    def action(ctx: AgoraContext) -> None:
+        token = issue_invitation(ctx.db, email=args.email, now=ctx.now)
         print(token)
         print(
             f"Invitation for {args.email.strip().lower()}, valid {INVITATION_DAYS} days: "
@@ -128,35 +134,24 @@ def cmd_invite(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    return _with_db(action)
+    return _in_context(action)
 
 
 def _event_pk(value: str) -> int:
-    from kernel.ids import decode
-
     return int(value) if value.isdigit() else decode("Event", value)
 
 
 def cmd_import_members(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    import models
-    from app.context import AgoraContext
-    from kernel.errors import NotFoundError
-    from resolvers.members import import_members
-
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
         print(f"agora: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
-    settings = _settings()
 
-    def action(db: object) -> None:
-        event = db.get(models.Event, _event_pk(args.event))  # type: ignore[attr-defined]
+    def action(ctx: AgoraContext) -> None:
+        event = ctx.db.get(models.Event, _event_pk(args.event))
         if event is None:
             raise NotFoundError(f"No event has the id {args.event}.")
-        ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
         with tqdm(desc="Importing", unit="row", file=sys.stderr) as bar:
 
             def on_total(total: int) -> None:
@@ -170,21 +165,13 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         for line, message in report.errors:
             print(f"line {line}: {message}")
 
-    return _with_db(action)
+    return _in_context(action)
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    import models
-    from app.context import AgoraContext
-    from resolvers import retention
-
-    settings = _settings()
     days = args.older_than_days
 
-    def action(db: object) -> None:
-        ctx = AgoraContext(db=db, settings=settings, clock=Clock(models.utcnow()))  # type: ignore[arg-type]
+    def action(ctx: AgoraContext) -> None:
         plans = retention.plan_purge(ctx, older_than_days=days)
         counts = retention.totals(plans)
         if args.execute:
@@ -203,12 +190,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
         if not args.execute:
             print("Nothing was deleted: run again with --execute to delete these rows.")
 
-    return _with_db(action)
+    return _in_context(action)
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
-    from schema import schema
-
     path = Path(args.path)
     path.write_text(schema.as_str() + "\n")
     print(f"Wrote {path}.")
@@ -216,9 +201,6 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_permissions_doc(args: argparse.Namespace) -> int:
-    from schema import schema
-    from schema.permission_matrix import render
-
     path = Path(args.path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(schema))

@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from app.throttle import LoginThrottle
 
 
+def bearer(value: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value; None for any other scheme."""
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def bearer_token(headers: Any) -> str | None:
+    return bearer(headers.get("authorization") or "")
+
+
 @dataclass
 class AgoraContext:
     db: Session
@@ -53,6 +63,18 @@ class AgoraContext:
     _loaders: Loaders | None = field(default=None, init=False)
     _viewer: Viewer | None = field(default=None, init=False)
     _viewer_loaded: bool = field(default=False, init=False)
+
+    @classmethod
+    def open(
+        cls, sessions: Callable[[], Session], settings: Settings, **fields: Any
+    ) -> AgoraContext:
+        """A request's context on a session of its own, its clock read now: how every way in
+        (GraphQL over HTTP, the WebSocket, the HTTP routes, the command line) starts one.
+        `close()` ends it; what its use case did not commit is rolled back."""
+        return cls(db=sessions(), settings=settings, clock=Clock(models.utcnow()), **fields)
+
+    def close(self) -> None:
+        self.db.close()
 
     @property
     def loaders(self) -> Loaders:
@@ -129,9 +151,7 @@ class AgoraContext:
         if self.token is not None:
             return self.token
         params = self.connection_params or {}
-        value = params.get("Authorization") or params.get("authorization") or ""
-        scheme, _, token = str(value).partition(" ")
-        return token.strip() or None if scheme.lower() == "bearer" else None
+        return bearer(str(params.get("Authorization") or params.get("authorization") or ""))
 
     def _load_viewer(self) -> Viewer | None:
         token = self._bearer()

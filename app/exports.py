@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,13 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-import models
 from app.context import AgoraContext
-from app.errors import agora_error_response
-from app.graphql import bearer_token
-from kernel.errors import AgoraError
+from app.routes import route_endpoint
 from kernel.ids import decode
-from kernel.moments import Clock
 from kernel.settings import Settings
 from permissions import subjects
 from permissions.routes import SCANS_CSV, VISITS_CSV, authorize
@@ -78,17 +74,9 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], zone: ZoneInfo) 
     yield buffer.getvalue().encode()
 
 
-def _stream(
-    db: Session, lines: Iterator[bytes], filename: str
-) -> StreamingResponse:  # the session stays open until the last batch is sent
-    def body() -> Iterator[bytes]:
-        try:
-            yield from lines
-        finally:
-            db.close()
-
+def _csv_response(lines: Iterator[bytes], filename: str) -> StreamingResponse:
     return StreamingResponse(
-        body(),
+        lines,
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -100,53 +88,31 @@ def _stream(
 
 
 def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
-    def context(request: Request, db: Session) -> AgoraContext:
-        now = models.utcnow()
-        return AgoraContext(
-            db=db,
-            settings=settings,
-            clock=Clock(now),
-            token=bearer_token(request.headers),
-            request=request,
-        )
-
-    def guarded(
-        prepare: Callable[[AgoraContext, Request], tuple[Iterator[bytes], str]],
-    ) -> Callable[[Request], Response]:
-        # A sync endpoint: Starlette runs it in a worker thread, like the GraphQL operations.
-        def endpoint(request: Request) -> Response:
-            db = sessions()
-            try:
-                lines, filename = prepare(context(request, db), request)
-            except AgoraError as exc:
-                db.close()
-                return agora_error_response(exc, legacy=True)
-            except BaseException:
-                db.close()
-                raise
-            return _stream(db, lines, filename)
-
-        return endpoint
-
-    def exposant_visits(ctx: AgoraContext, request: Request) -> tuple[Iterator[bytes], str]:
-        ctx.require_viewer()
+    def exposant_visits(ctx: AgoraContext, request: Request) -> Response:
         member_id = decode("Member", request.path_params["member_id"])
         member = lookup.get_member(ctx, member_id=member_id)
         authorize(ctx.require_viewer(), VISITS_CSV, subjects.member_subject(member), ctx.now)
         event = lookup.get_event(ctx, event_id=member.event_id)
-        zone = stats_resolvers.event_zone(event)
+        zone = event.zone
         rows = stats_resolvers.visit_rows(ctx.db, member)
-        return csv_lines(VISIT_HEADER, rows, zone), f"visits-{member_id}.csv"
+        return _csv_response(csv_lines(VISIT_HEADER, rows, zone), f"visits-{member_id}.csv")
 
-    def event_scans(ctx: AgoraContext, request: Request) -> tuple[Iterator[bytes], str]:
-        ctx.require_viewer()
+    def event_scans(ctx: AgoraContext, request: Request) -> Response:
         event = lookup.get_event(ctx, event_id=decode("Event", request.path_params["event_id"]))
         authorize(ctx.require_viewer(), SCANS_CSV, subjects.event_subject(event), ctx.now)
-        zone = stats_resolvers.event_zone(event)
+        zone = event.zone
         rows = stats_resolvers.scan_log_rows(ctx.db, event)
-        return csv_lines(SCAN_HEADER, rows, zone), f"scans-{event.id}.csv"
+        return _csv_response(csv_lines(SCAN_HEADER, rows, zone), f"scans-{event.id}.csv")
 
     return [
-        Route(VISITS_CSV.path, guarded(exposant_visits), methods=[VISITS_CSV.method]),
-        Route(SCANS_CSV.path, guarded(event_scans), methods=[SCANS_CSV.method]),
+        Route(
+            VISITS_CSV.path,
+            route_endpoint(settings, sessions, exposant_visits),
+            methods=[VISITS_CSV.method],
+        ),
+        Route(
+            SCANS_CSV.path,
+            route_endpoint(settings, sessions, event_scans),
+            methods=[SCANS_CSV.method],
+        ),
     ]

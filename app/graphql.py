@@ -34,9 +34,8 @@ from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
-import models
 from app import operations
-from app.context import AgoraContext
+from app.context import AgoraContext, bearer_token
 from app.errors import code_for_status, error_response
 from app.graphiql import graphiql_page
 from app.limits import Limits
@@ -44,18 +43,11 @@ from app.response_cache import CommitMarker, ResponseCache
 from app.throttle import LoginThrottle
 from kernel import security
 from kernel.errors import AgoraError, ForbiddenError, StaleViewer
-from kernel.moments import Clock
 from kernel.settings import Settings
 from permissions import Subject
 from permissions.requirements import SCHEMA_READING
 from resolvers.viewer import KeptViewers
 from schema.errors import coded
-
-
-def bearer_token(headers: Any) -> str | None:
-    value = headers.get("authorization") or ""
-    scheme, _, token = value.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 class BodyTooLargeError(Exception):
@@ -405,7 +397,7 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
             return ExecutionResult(data=result.data, errors=errors or None)
         finally:
             # Anything a failed use case left uncommitted is rolled back here.
-            context.db.close()
+            context.close()
 
     def _judged_afresh_if_stale(self, context: AgoraContext, result: Any) -> None:
         """Raise StaleViewer when the operation must run again with its viewer read afresh:
@@ -427,12 +419,10 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         """A request's context; with `autocommit`, on PostgreSQL its statements run without
         BEGIN and COMMIT (see `resolvers.transactions`); with `reuse_viewer`, its viewer may be
         one an earlier request read (`KeptViewers`)."""
-        sessions = self.autocommit_sessions if autocommit else self.sessions
-        return AgoraContext(
+        return AgoraContext.open(
+            self.autocommit_sessions if autocommit else self.sessions,
+            self.settings,
             kept_viewers=self.kept_viewers if reuse_viewer else None,
-            db=sessions(),
-            settings=self.settings,
-            clock=Clock(models.utcnow()),
             token=bearer_token(request.headers),
             request=request,
             login_throttle=self.login_throttle,

@@ -42,11 +42,9 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 import models
-from app.context import AgoraContext
-from app.graphql import bearer_token
+from app.context import AgoraContext, bearer_token
 from app.live import Hub
 from kernel import security
-from kernel.moments import Clock
 from kernel.settings import Settings
 from schema.shared_pushes import SharedData
 
@@ -188,7 +186,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
             if context.feed is not None:
                 context.feed.close()
             # The stream's reads committed: the session holds no connection by now.
-            context.db.close()
+            context.close()
 
     async def _handle_pre_execution_error(
         self, operation: Operation[AgoraContext, None], result: PreExecutionError
@@ -226,7 +224,7 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
                 del connections[self.user_id]
             self.user_id = None
         await super().shutdown()
-        self.context.db.close()
+        self.context.close()
 
 
 class LiveSocket(GraphQL[AgoraContext, None]):
@@ -253,23 +251,14 @@ class LiveSocket(GraphQL[AgoraContext, None]):
     async def get_context(self, request: Any, response: Any) -> AgoraContext:
         """The connection's context: its token, from the handshake or from `connection_init`."""
         assert isinstance(request, WebSocket)
-        db = self.sessions()
-        now = models.utcnow()
-        return AgoraContext(
-            db=db,
-            settings=self.settings,
-            clock=Clock(now),
-            token=bearer_token(request.headers),
-            request=request,
+        return AgoraContext.open(
+            self.sessions, self.settings, token=bearer_token(request.headers), request=request
         )
 
     def operation_context(self, connection: AgoraContext) -> AgoraContext:
-        db = self.sessions()
-        now = models.utcnow()
-        return AgoraContext(
-            db=db,
-            settings=self.settings,
-            clock=Clock(now),
+        return AgoraContext.open(
+            self.sessions,
+            self.settings,
             token=connection.token,
             request=connection.request,
             connection_params=connection.connection_params,

@@ -84,3 +84,18 @@ def test_access_is_decided_in_permissions_only() -> None:
                 if _asks_about_the_viewer(node)
             ]
     assert found == []
+
+
+def test_every_way_in_opens_its_context_the_same_way() -> None:
+    """GraphQL, the WebSocket, the HTTP routes and the command line start a request with
+    `AgoraContext.open`; nothing else builds a context (the seed, one transaction acting as many
+    users, and `reader`, a push's shared read, make theirs from a session they already hold)."""
+    built = set()
+    for path in [*_sources("app"), *_sources("schema"), ROOT / "seed.py"]:
+        for function in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("Context"):
+                    built.add(f"{_name(path)}:{function.name}")
+    assert built == {"app/context.py:reader", "seed.py:_acting_as"}

@@ -1,0 +1,70 @@
+"""The plain HTTP routes' one way in: the request's context opened, the use case run, a refusal
+answered with its status (`app/errors.py`, the one mapping), the session closed when the
+response is done (after its last chunk, for a streamed export).
+
+A route's use case authorizes with its `permissions.routes` rules; an access token is needed
+as `Authorization: Bearer <token>` (or, where a route allows it, `?token=<token>`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import anyio
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from app.context import AgoraContext, bearer_token
+from app.errors import agora_error_response
+from kernel.errors import AgoraError
+from kernel.settings import Settings
+
+UseCase = Callable[[AgoraContext, Request], Response]
+
+
+def route_endpoint(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    use_case: UseCase,
+    *,
+    token_in_query: bool = False,
+) -> Callable[[Request], Response]:
+    """A sync endpoint (Starlette runs it in a worker thread, like the GraphQL operations)."""
+
+    def endpoint(request: Request) -> Response:
+        token = bearer_token(request.headers)
+        if token is None and token_in_query:
+            token = request.query_params.get("token") or None
+        ctx = AgoraContext.open(sessions, settings, token=token, request=request)
+        try:
+            ctx.require_viewer()
+            response = use_case(ctx, request)
+        except AgoraError as exc:
+            ctx.close()
+            return agora_error_response(exc, legacy=True)
+        except BaseException:
+            ctx.close()
+            raise
+        if isinstance(response, StreamingResponse):
+            response.body_iterator = _closing(response.body_iterator, ctx)
+        else:
+            ctx.close()
+        return response
+
+    return endpoint
+
+
+async def _closing(
+    body: AsyncIterator[str | bytes], ctx: AgoraContext
+) -> AsyncIterator[str | bytes]:
+    # A streamed body reads the database batch by batch: its session ends with the last one,
+    # or when the client goes away.
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        # Closing may roll back over the network: in a thread, as the batches were read, and
+        # shielded, so a client gone away still returns the connection to the pool.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(ctx.close)
