@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kernel.errors import BadUserInputError
@@ -25,6 +25,12 @@ def zone_of(timezone: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def local_midnight(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The instant the day of `moment` began in `zone`, as UTC."""
+    day = moment.astimezone(zone).date()
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
 def local(moment: datetime, timezone: str) -> str:
     """A time for a message to a person: the event's wall clock, its zone named
     ("2026-05-04 11:00 Europe/Paris"), as people on site read the programme."""
@@ -39,7 +45,7 @@ class Clock:
     (`app.response_cache`), but only until the first instant at which something it read of the
     clock could read otherwise. `read()` is the plain reading: nothing is known of how long its
     use holds, so the response is not reused at all. A reader that knows its horizon takes
-    `peek()` and then declares it with `holds_until` (the next boundary of a staff slot, the
+    `peek()` and then declares it with `holds_until` (the next boundary of a staff assignment, the
     event's next local midnight)."""
 
     __slots__ = ("_now", "expires", "volatile")

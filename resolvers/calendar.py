@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlmodel import col, select
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 def programme_ics(ctx: Context, event: models.Event) -> bytes:
     """One VEVENT per session, its room as LOCATION, times in the event's time zone. The caller
     has found the event and checked the viewer may read its programme."""
-    tz = ZoneInfo(event.timezone)
+    tz = event.zone
     S, R = models.EventSession, models.Room
     rows = ctx.db.exec(
         select(S, R)

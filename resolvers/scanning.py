@@ -552,7 +552,9 @@ def _sync_one(ctx: Context, viewer: Viewer, request: ScanRequest, may_scan: MayS
     else:
         outcome = _record_or_duplicate(ctx, viewer, room, request, at)
     # Each scan is its own fact: committed alone, so a later bad item loses nothing and
-    # the session lock is held for one scan only, not for the whole batch.
+    # the session lock is held for one scan only, not for the whole batch. The session's
+    # commit, not the context's: the rooms, sessions and viewer read so far stay true (a scan
+    # changes none of them), so the batch's next scans reuse them.
     ctx.db.commit()
     return outcome
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exists, func, literal
 from sqlmodel import Session, col, select
@@ -81,20 +81,6 @@ class SessionAttendance:
     no_shows: int
 
 
-def event_zone(event: models.Event) -> ZoneInfo:
-    """The event's time zone; an unknown name (not accepted on input) falls back to UTC."""
-    try:
-        return ZoneInfo(event.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
-    """The instant today began in `zone`, as UTC."""
-    today = now.astimezone(zone).date()
-    return datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
-
-
 def _count_by_hour(
     db: Session, scanned_at: Any, where: Sequence[ColumnElement[bool]], zone: ZoneInfo
 ) -> list[HourCount]:
@@ -136,8 +122,8 @@ def _visits_of(exposant: models.Member) -> list[ColumnElement[bool]]:
 def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) -> ExposantTotals:
     """Total visits, visits since local midnight, distinct participants: one statement."""
     V = models.Visit
-    midnight = local_midnight(ctx.clock.peek(), event_zone(event))
-    tomorrow = local_midnight(midnight + timedelta(hours=36), event_zone(event))
+    midnight = event.midnight(ctx.clock.peek())
+    tomorrow = event.midnight(midnight + timedelta(hours=36))
     ctx.clock.holds_until(tomorrow)  # "today" turns into yesterday at the next local midnight
     today = and_(col(V.scanned_at) >= midnight, col(V.scanned_at) < tomorrow)
     total, today_count, unique = ctx.db.execute(
@@ -153,7 +139,7 @@ def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) 
 def exposant_visits_by_hour(
     ctx: Context, exposant: models.Member, event: models.Event
 ) -> list[HourCount]:
-    return _count_by_hour(ctx.db, models.Visit.scanned_at, _visits_of(exposant), event_zone(event))
+    return _count_by_hour(ctx.db, models.Visit.scanned_at, _visits_of(exposant), event.zone)
 
 
 # Tags are bounded per visit, not per exposant: the list shows the most used ones.
@@ -301,7 +287,7 @@ def room_scans_by_hour(
     until: datetime | None,
 ) -> list[HourCount]:
     return _count_by_hour(
-        ctx.db, models.RoomAccess.scanned_at, _scans_in_room(room, since, until), event_zone(event)
+        ctx.db, models.RoomAccess.scanned_at, _scans_in_room(room, since, until), event.zone
     )
 
 
@@ -386,7 +372,7 @@ def event_totals(ctx: Context, event: models.Event) -> EventTotals:
 
 def event_scans_by_hour(ctx: Context, event: models.Event) -> list[HourCount]:
     A = models.RoomAccess
-    return _count_by_hour(ctx.db, A.scanned_at, [col(A.event_id) == event.id], event_zone(event))
+    return _count_by_hour(ctx.db, A.scanned_at, [col(A.event_id) == event.id], event.zone)
 
 
 def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionAttendance]:
