@@ -197,8 +197,8 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
     programme: list[models.EventSession] = []
     for day_offset in (0, 1):
         for index, room in enumerate(room_list):
-            for slot, hour in enumerate((9, 11, 14, 16)):
-                title, speaker, kind, price = TALKS[(index + slot + day_offset) % len(TALKS)]
+            for assignment, hour in enumerate((9, 11, 14, 16)):
+                title, speaker, kind, price = TALKS[(index + assignment + day_offset) % len(TALKS)]
                 if room.capacity < 50 and kind == SessionKind.CONFERENCE:
                     kind, price = SessionKind.ATELIER, Decimal("0")
                 assert room.id is not None
@@ -212,7 +212,7 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
                     price=price,
                     starts_at=at(day_offset, hour),
                     ends_at=at(day_offset, hour + 1, 45),
-                    youtube_live_url=f"https://www.youtube.com/watch?v=agora{day_offset}{index}{slot}"
+                    youtube_live_url=f"https://www.youtube.com/watch?v=agora{day_offset}{index}{assignment}"
                     if kind == SessionKind.CONFERENCE
                     else None,
                 )

@@ -9,7 +9,7 @@ request and keeps with it two things, so that serving it again is exact, never s
   so an equal marker means the database is as it was); on SQLite `PRAGMA data_version` on a
   connection of its own (it changes whenever another connection commits, any process);
 - until when the clock keeps it true (`kernel.moments.Clock`): the earliest horizon its
-  readers declared (the next local midnight for "today", the next edge of a staff slot), the
+  readers declared (the next local midnight for "today", the next edge of a staff assignment), the
   token's expiry; an answer that read the clock without a horizon is not kept.
 
 Only queries without errors are kept; mutations and subscriptions always run. Reading the

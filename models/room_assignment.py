@@ -1,4 +1,4 @@
-"""Room assignments (staff slots): a gestionnaire or controller holds one room for a time slot."""
+"""Room assignments (staff assignments): a gestionnaire or controller holds one room for a span of time."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from models.enums import STAFF_ROLES, Role
 
 
 class RoomAssignment(SQLModel, table=True):
-    """Never deleted: ending a slot early shortens it, ending one not yet begun cancels it."""
+    """Never deleted: ending an assignment early shortens it, ending one not yet begun cancels it."""
 
     __tablename__ = "room_assignment"
     __table_args__ = (
@@ -31,7 +31,7 @@ class RoomAssignment(SQLModel, table=True):
     ends_at: datetime = timestamp()
     assigned_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     assigned_at: datetime = created_timestamp()
-    # Who cut the slot short (endAssignment, reassignStaff) and when that was recorded.
+    # Who cut the assignment short (endAssignment, reassignStaff) and when that was recorded.
     ended_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     ended_at: datetime | None = timestamp(default=None)
     # Ended before it began: kept for the record, but it never held the room.

@@ -41,7 +41,7 @@ class RefreshToken(SQLModel, table=True):
 
 class ViewerStanding(SQLModel, table=True):
     """How many times what the permission checks read about a user has changed: their user
-    row, memberships (role, event), staff slots and presidencies. Kept by triggers on
+    row, memberships (role, event), staff assignments and presidencies. Kept by triggers on
     PostgreSQL, where a server process may reuse a viewer it read before as long as this
     number has not moved (the door's statement checks it); no row means 0."""
 

@@ -169,7 +169,7 @@ class AllowExtension(FieldExtension):
     ) -> datetime:
         """Check in a worker thread and end the read transaction there, so a long-lived stream
         holds no lock. Checking again reads the viewer afresh. Returns until when the answer
-        holds as far as time goes (a staff slot's start or end)."""
+        holds as far as time goes (a staff assignment's start or end)."""
         ctx = info.context
         clock = Clock(models.utcnow())
         with ctx.db_lock:
@@ -214,7 +214,7 @@ class AllowExtension(FieldExtension):
         """The subscription's items, each pushed only if the rules still hold.
 
         The answer can change through news on the viewer's user or membership (the feed says
-        so, as the connection does when the token expires), as time passes (a staff slot's
+        so, as the connection does when the token expires), as time passes (a staff assignment's
         start or end: the check says when), or when the subject goes (the stream yields
         RECHECK_NOW). The check runs again then, reading the viewer afresh, and at least every
         RECHECK_SECONDS; not once per item of a burst of scans. An expired token ends the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from permissions import subjects
 from permissions.fields import Requirement
-from permissions.rules import ADMIN, QUESTION_READERS, SESSION_EDITORS, SLOT_READERS
+from permissions.rules import ADMIN, ASSIGNMENT_READERS, QUESTION_READERS, SESSION_EDITORS
 
 # Mutation.updateEvent: the event's staff change it, but another president is the admins' call.
 NAMING_A_PRESIDENT = Requirement(
@@ -28,10 +28,10 @@ QUESTION_BY_ID = Requirement(
     QUESTION_READERS,
     "Only staff and members with access to the session read its questions.",
 )
-# Query.node: a staff slot, for whoever may list it (Room.staff, Member.currentAssignment).
-SLOT_BY_ID = Requirement(
+# Query.node: a staff assignment, for whoever may list it (Room.staff, Member.currentAssignment).
+ASSIGNMENT_BY_ID = Requirement(
     "`Query.node`: a `RoomAssignment`",
-    SLOT_READERS,
+    ASSIGNMENT_READERS,
     "Only staff and the assigned member may read this assignment.",
 )
 # Introspection (`__schema`, `__type`) where the schema is not open (production): admins only.
@@ -41,4 +41,10 @@ SCHEMA_READING = Requirement(
     "Reading the schema (__schema, __type) needs an admin's access token here; the "
     "schema is published as schema.graphql.",
 )
-REQUIREMENTS = (NAMING_A_PRESIDENT, MOVING_A_SESSION, QUESTION_BY_ID, SLOT_BY_ID, SCHEMA_READING)
+REQUIREMENTS = (
+    NAMING_A_PRESIDENT,
+    MOVING_A_SESSION,
+    QUESTION_BY_ID,
+    ASSIGNMENT_BY_ID,
+    SCHEMA_READING,
+)

@@ -141,10 +141,10 @@ def _current_plans(db: Session, member_ids: list[int]) -> dict[int, models.Store
     }
 
 
-def _slots_at(
+def _assignments_at(
     key: str, moment: datetime
 ) -> Callable[[Session, list[int]], dict[int, list[models.RoomAssignment]]]:
-    """Staff slots running at `moment`, grouped by `key` (room_id or member_id)."""
+    """Staff assignments running at `moment`, grouped by `key` (room_id or member_id)."""
     A = models.RoomAssignment
 
     def fetch(db: Session, ids: list[int]) -> dict[int, list[models.RoomAssignment]]:
@@ -359,19 +359,19 @@ class Loaders:
             "staff_by_room_id",
             moment,
             lambda: BatchLoader(
-                self.db, _slots_at("room_id", moment), list, [(models.Room, lambda r: r.id)]
+                self.db, _assignments_at("room_id", moment), list, [(models.Room, lambda r: r.id)]
             ),
         )
 
-    def slots_by_member_id_at(
+    def assignments_by_member_id_at(
         self, moment: datetime
     ) -> BatchLoader[int, list[models.RoomAssignment]]:
         return self._keyed(
-            "slots_by_member_id",
+            "assignments_by_member_id",
             moment,
             lambda: BatchLoader(
                 self.db,
-                _slots_at("member_id", moment),
+                _assignments_at("member_id", moment),
                 list,
                 [(models.Member, lambda m: m.id if m.role in models.STAFF_ROLES else None)],
             ),

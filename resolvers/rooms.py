@@ -88,7 +88,7 @@ def _count(ctx: Context, model: type, room_id: int) -> int:
 
 
 def delete_room(ctx: Context, *, room_id: int) -> bool:
-    """Delete a room nothing refers to: sessions, the scan log and staff slots are never cascaded away."""
+    """Delete a room nothing refers to: sessions, the scan log and staff assignments are never cascaded away."""
     room = visible_in_event(ctx, models.Room, room_id, "room")
     for model, what in (
         (models.EventSession, "session(s)"),

@@ -99,7 +99,7 @@ def _lock_room(ctx: Context, room_id: int) -> models.Room:
     return room
 
 
-def _check_free_slot(ctx: Context, session: models.EventSession) -> None:
+def _check_room_free(ctx: Context, session: models.EventSession) -> None:
     S = models.EventSession
     stmt = select(S).where(
         S.room_id == session.room_id,
@@ -141,7 +141,7 @@ def _apply(ctx: Context, session: models.EventSession, values: SessionValues) ->
     session.ends_at = ends_at
     session.youtube_live_url = youtube_url(values.youtube_live_url)
     session.room_id = _lock_room(ctx, values.room_id).id  # type: ignore[assignment]
-    _check_free_slot(ctx, session)
+    _check_room_free(ctx, session)
 
 
 def create_session(ctx: Context, *, event_id: int, values: SessionValues) -> models.EventSession:

@@ -18,14 +18,14 @@ from resolvers.visibility import visible_in_event
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-# Event.staffAssignments(all: true) returns the most recent slots up to this many.
+# Event.staffAssignments(all: true) returns the most recent assignments up to this many.
 STAFF_HISTORY_LIMIT = 500
 
 A = models.RoomAssignment
 
 
 def lock_member(db: Session, member_id: int) -> None:
-    """Serialise every change to one member's slots until this transaction ends.
+    """Serialise every change to one member's assignments until this transaction ends.
 
     PostgreSQL locks the member row; SQLite has no row locks, so a no-op write there takes
     the database write lock before anything is read (its reads run outside the transaction).
@@ -53,7 +53,7 @@ def _room_of_event(ctx: Context, member: models.Member, room_id: int) -> models.
     return room
 
 
-def _check_slot(starts_at: datetime, ends_at: datetime) -> None:
+def _check_span(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise BadUserInputError("A slot must end after it starts.")
 
@@ -66,7 +66,7 @@ def _refuse_overlap(
     *,
     ignore: int | None = None,
 ) -> None:
-    """CONFLICT naming the member's first slot that overlaps [starts_at, ends_at)."""
+    """CONFLICT naming the member's first assignment that overlaps [starts_at, ends_at)."""
     stmt = (
         select(A)
         .where(
@@ -94,10 +94,10 @@ def _refuse_overlap(
         )
 
 
-SLOT_FIELDS = ("member_id", "room_id", "starts_at", "ends_at", "cancelled")
+ASSIGNMENT_FIELDS = ("member_id", "room_id", "starts_at", "ends_at", "cancelled")
 
 
-def _new_slot(
+def _new_assignment(
     ctx: Context, member: models.Member, room: models.Room, starts_at: datetime, ends_at: datetime
 ) -> models.RoomAssignment:
     assert member.id is not None
@@ -117,45 +117,45 @@ def _new_slot(
 def assign_staff(
     ctx: Context, *, member_id: int, room_id: int, starts_at: datetime, ends_at: datetime
 ) -> models.RoomAssignment:
-    """Give a staff member a room for a slot that overlaps none of its other slots."""
+    """Give a staff member a room for an assignment that overlaps none of its other assignments."""
     starts_at, ends_at = aware(starts_at, "`startsAt`"), aware(ends_at, "`endsAt`")
     member = _staff_member(ctx, member_id)
     room = _room_of_event(ctx, member, room_id)
-    _check_slot(starts_at, ends_at)
+    _check_span(starts_at, ends_at)
     lock_member(ctx.db, member_id)
     _refuse_overlap(ctx, member, starts_at, ends_at)
-    slot = _new_slot(ctx, member, room, starts_at, ends_at)
-    ctx.db.add(slot)
+    assignment = _new_assignment(ctx, member, room, starts_at, ends_at)
+    ctx.db.add(assignment)
     audit.record(
         ctx,
         event_id=member.event_id,
         action="staff.assign",
-        subject=("RoomAssignment", slot),
-        after=audit.snapshot(slot, SLOT_FIELDS),
+        subject=("RoomAssignment", assignment),
+        after=audit.snapshot(assignment, ASSIGNMENT_FIELDS),
     )
     ctx.commit()
-    return slot
+    return assignment
 
 
-def _end(ctx: Context, slot: models.RoomAssignment, at: datetime) -> None:
-    """End `slot` at `at`; a slot that has not begun by then is cancelled instead."""
-    if at <= slot.starts_at:
-        slot.cancelled = True
+def _end(ctx: Context, assignment: models.RoomAssignment, at: datetime) -> None:
+    """End `assignment` at `at`; an assignment that has not begun by then is cancelled instead."""
+    if at <= assignment.starts_at:
+        assignment.cancelled = True
     else:
-        slot.ends_at = at
-    slot.ended_by_id = ctx.require_viewer().user_id
-    slot.ended_at = ctx.now
+        assignment.ends_at = at
+    assignment.ended_by_id = ctx.require_viewer().user_id
+    assignment.ended_at = ctx.now
 
 
 def reassign_staff(
     ctx: Context, *, member_id: int, room_id: int, at: datetime | None, until: datetime
 ) -> models.RoomAssignment:
-    """End the slot running at `at` (default now) there and start one in `room_id` until `until`."""
+    """End the assignment running at `at` (default now) there and start one in `room_id` until `until`."""
     at = ctx.now if at is None else aware(at, "`at`")
     until = aware(until, "`until`")
     member = _staff_member(ctx, member_id)
     room = _room_of_event(ctx, member, room_id)
-    _check_slot(at, until)
+    _check_span(at, until)
     # Everything below runs under the member's lock and commits once: a concurrent
     # reassignment waits, then sees this one's result.
     lock_member(ctx.db, member_id)
@@ -172,53 +172,53 @@ def reassign_staff(
     _refuse_overlap(ctx, member, at, until, ignore=running.id if running else None)
     before = None
     if running is not None:
-        before = audit.snapshot(running, SLOT_FIELDS)
+        before = audit.snapshot(running, ASSIGNMENT_FIELDS)
         _end(ctx, running, at)
-    slot = _new_slot(ctx, member, room, at, until)
-    ctx.db.add(slot)
-    # before: the slot that ran (as it was); after: the one that replaces it.
+    assignment = _new_assignment(ctx, member, room, at, until)
+    ctx.db.add(assignment)
+    # before: the assignment that ran (as it was); after: the one that replaces it.
     audit.record(
         ctx,
         event_id=member.event_id,
         action="staff.reassign",
-        subject=("RoomAssignment", slot),
+        subject=("RoomAssignment", assignment),
         before=before,
-        after=audit.snapshot(slot, SLOT_FIELDS),
+        after=audit.snapshot(assignment, ASSIGNMENT_FIELDS),
     )
     news.publish(ctx.db, "member", member.id)
     ctx.commit()
-    return slot
+    return assignment
 
 
 def end_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
-    """End a running slot now, or cancel one not yet begun; a slot already over is returned as is."""
-    slot = visible_in_event(ctx, A, assignment_id, "staff assignment")
-    lock_member(ctx.db, slot.member_id)
-    ctx.db.refresh(slot)
-    if slot.cancelled or slot.ends_at <= ctx.now:
-        return slot
-    before = audit.snapshot(slot, SLOT_FIELDS)
-    _end(ctx, slot, ctx.now)
+    """End a running assignment now, or cancel one not yet begun; an assignment already over is returned as is."""
+    assignment = visible_in_event(ctx, A, assignment_id, "staff assignment")
+    lock_member(ctx.db, assignment.member_id)
+    ctx.db.refresh(assignment)
+    if assignment.cancelled or assignment.ends_at <= ctx.now:
+        return assignment
+    before = audit.snapshot(assignment, ASSIGNMENT_FIELDS)
+    _end(ctx, assignment, ctx.now)
     audit.record(
         ctx,
-        event_id=slot.event_id,
+        event_id=assignment.event_id,
         action="staff.end",
-        subject=("RoomAssignment", slot),
+        subject=("RoomAssignment", assignment),
         before=before,
-        after=audit.snapshot(slot, SLOT_FIELDS),
+        after=audit.snapshot(assignment, ASSIGNMENT_FIELDS),
     )
-    news.publish(ctx.db, "member", slot.member_id)
+    news.publish(ctx.db, "member", assignment.member_id)
     ctx.commit()
-    return slot
+    return assignment
 
 
 def list_event_assignments(
-    ctx: Context, event: models.Event, *, at: datetime | None, all_slots: bool
+    ctx: Context, event: models.Event, *, at: datetime | None, all_assignments: bool
 ) -> list[models.RoomAssignment]:
-    """The slots running at `at` (default now) by room, or, with `all_slots` and no `at`, the
-    most recent STAFF_HISTORY_LIMIT slots, cancelled ones included (the history)."""
+    """The assignments running at `at` (default now) by room, or, with `all_assignments` and no `at`, the
+    most recent STAFF_HISTORY_LIMIT assignments, cancelled ones included (the history)."""
     stmt = select(A).where(A.event_id == event.id)
-    if at is None and all_slots:
+    if at is None and all_assignments:
         stmt = stmt.order_by(col(A.starts_at).desc(), col(A.id).desc()).limit(STAFF_HISTORY_LIMIT)
         return list(ctx.db.exec(stmt))
     moment = ctx.now if at is None else aware(at, "`at`")

@@ -51,7 +51,7 @@ class Viewer:
 
     @classmethod
     def load(cls, db: Session, user_id: int, kept: KeptViewers | None = None) -> Viewer | None:
-        """The user, their standing (memberships, presidencies) and their staff slots in one
+        """The user, their standing (memberships, presidencies) and their staff assignments in one
         statement; None when no such user exists. Every authenticated request starts here.
         With `kept`, the rows an earlier request of this process read, if any (the viewer is
         then `reused`), and the rows read now are kept for the next."""
@@ -68,15 +68,15 @@ class Viewer:
         assert user is not None
         viewer = cls(user=user, db=db, standing_version=rows[0][-1], reused=reused)
         standing: list[tuple[int | None, int | None, models.Member | None]] = []
-        slots: dict[int, models.RoomAssignment] = {}
+        assignments: dict[int, models.RoomAssignment] = {}
         for row in rows:
-            member = attach(db, M, row[_MEMBER_AT:_SLOT_AT])
+            member = attach(db, M, row[_MEMBER_AT:_ASSIGNMENT_AT])
             standing.append((row[_USER_END], row[_USER_END + 1], member))
-            slot = attach(db, A, row[_SLOT_AT:-1])
-            if slot is not None:
-                slots[slot.id or 0] = slot
+            assignment = attach(db, A, row[_ASSIGNMENT_AT:-1])
+            if assignment is not None:
+                assignments[assignment.id or 0] = assignment
         viewer.__dict__["_standing"] = _standing_of(user_id, standing)
-        viewer.__dict__["assignments"] = list(slots.values())
+        viewer.__dict__["assignments"] = list(assignments.values())
         return viewer
 
     @cached_property
@@ -140,7 +140,7 @@ class Viewer:
     def is_assigned_to(self, room_id: int, at: datetime | Clock) -> bool:
         if isinstance(at, datetime):
             return any(a.room_id == room_id and a.covers(at) for a in self.assignments)
-        # As of the request: the answer holds until one of the viewer's slots starts or ends.
+        # As of the request: the answer holds until one of the viewer's assignments starts or ends.
         now = at.peek()
         at.holds_until(
             min(
@@ -197,7 +197,7 @@ def _scanned_by(exposant_id: int) -> Callable[[Session, list[int]], dict[int, bo
 
 def _load_viewer_statement() -> PlainSelect:
     # Built once: composing it (the aliased member, the joins) costs more than running it.
-    # A row: the user's columns, the event's id and president, the membership's, the slot's.
+    # A row: the user's columns, the event's id and president, the membership's, the assignment's.
     # The standing's version comes last, read in the same snapshot.
     U, E, M, A = models.User, models.Event, models.Member, models.RoomAssignment
     VS = models.ViewerStanding
@@ -247,7 +247,7 @@ class KeptViewers:
 _LOAD_VIEWER = _load_viewer_statement()
 _USER_END = width(models.User)
 _MEMBER_AT = _USER_END + 2
-_SLOT_AT = _MEMBER_AT + width(models.Member)
+_ASSIGNMENT_AT = _MEMBER_AT + width(models.Member)
 
 
 def _standing_of(

@@ -66,13 +66,13 @@ def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
 
 def event_of_room(ctx: Context, room_id: int) -> int:
     """The event of a room the viewer may know about (NOT_FOUND otherwise). A member's own
-    staff slot at that room names it (slots are made for rooms of the member's event, and a
-    room with slots cannot be deleted): a controller at its door needs no read of the room.
+    staff assignment at that room names it (assignments are made for rooms of the member's event, and a
+    room with assignments cannot be deleted): a controller at its door needs no read of the room.
     Anyone else's answer reads the room, with its event."""
     viewer = ctx.require_viewer()
-    for slot in viewer.assignments:
-        if slot.room_id == room_id:
-            return slot.event_id
+    for assignment in viewer.assignments:
+        if assignment.room_id == room_id:
+            return assignment.event_id
     room = visible_in_event(ctx, models.Room, room_id, "room")
     # The loader holds the row for the resolver (the identity map alone keeps it only weakly).
     ctx.loaders.room_by_id.prime(room_id, room)

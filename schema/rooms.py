@@ -45,7 +45,7 @@ class RoomMutation:
     @allowed(
         *EVENT_STAFF,
         subject=subjects.ROOM_ARG,
-        description="Delete a room; refused (CONFLICT) while sessions, scans or staff slots refer to it.",
+        description="Delete a room; refused (CONFLICT) while sessions, scans or staff assignments refer to it.",
     )
     def delete_room(self, info: Info, id: strawberry.ID) -> bool:
         return rooms.delete_room(info.context, room_id=decode("Room", id))

@@ -11,7 +11,7 @@ import models
 from kernel.ids import decode, encode
 from permissions import allowed, subjects
 from permissions.policy import Subject
-from permissions.requirements import SLOT_BY_ID
+from permissions.requirements import ASSIGNMENT_BY_ID
 from permissions.rules import EVENT_STAFF
 from resolvers import lookup, staff
 from resolvers.context import Context
@@ -22,20 +22,20 @@ from schema.types import Member, Role, Room, User
 
 
 @strawberry.type(
-    description="A staff member's slot in one room. Never deleted: ended slots keep their history."
+    description="A staff member's assignment in one room. Never deleted: ended assignments keep their history."
 )
 class RoomAssignment(Node):
     role: Role = strawberry.field(description="The member's role when assigned.")
     starts_at: datetime
     ends_at: datetime = strawberry.field(
-        description="When the slot ends (or ended: endAssignment and reassignStaff shorten it)."
+        description="When the assignment ends (or ended: endAssignment and reassignStaff shorten it)."
     )
     assigned_at: datetime
     cancelled: bool = strawberry.field(
         description="Ended before it began: kept for the record, it never held the room."
     )
     ended_at: datetime | None = strawberry.field(
-        description="When someone ended or cancelled the slot early; null when it runs its course."
+        description="When someone ended or cancelled the assignment early; null when it runs its course."
     )
     model: strawberry.Private[models.RoomAssignment]
 
@@ -64,7 +64,7 @@ class RoomAssignment(Node):
     def room(self, info: Info) -> Room:
         return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
-    @strawberry.field(description="True while the slot runs (at the time of the request).")
+    @strawberry.field(description="True while the assignment runs (at the time of the request).")
     def is_active(self, info: Info) -> bool:
         return self.model.covers(info.context.now)
 
@@ -72,15 +72,15 @@ class RoomAssignment(Node):
     def assigned_by(self, info: Info) -> User | None:
         return _user(info, self.model.assigned_by_id, self.model.event_id)
 
-    @strawberry.field(description="Who ended or cancelled the slot early, if anyone.")
+    @strawberry.field(description="Who ended or cancelled the assignment early, if anyone.")
     def ended_by(self, info: Info) -> User | None:
         return _user(info, self.model.ended_by_id, self.model.event_id)
 
 
 def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
-    slot = lookup.get_assignment(ctx, assignment_id=pk)
-    SLOT_BY_ID.check(ctx, subjects.assignment_subject(slot))
-    return RoomAssignment.from_model(slot)
+    assignment = lookup.get_assignment(ctx, assignment_id=pk)
+    ASSIGNMENT_BY_ID.check(ctx, subjects.assignment_subject(assignment))
+    return RoomAssignment.from_model(assignment)
 
 
 def _user(info: Info, user_id: int | None, event_id: int) -> User | None:
@@ -107,17 +107,17 @@ class StaffMutation:
     @allowed(
         *EVENT_STAFF,
         subject=ASSIGNED_MEMBER,
-        description="Give a gestionnaire or controller a room for a slot; one room at a time (CONFLICT names the overlapping slot).",
+        description="Assign a gestionnaire or controller to a room from startsAt to endsAt; one room at a time (CONFLICT names the overlapping assignment).",
     )
     def assign_staff(self, info: Info, input: StaffAssignmentInput) -> RoomAssignment:
-        slot = staff.assign_staff(
+        assignment = staff.assign_staff(
             info.context,
             member_id=decode("Member", input.member_id),
             room_id=decode("Room", input.room_id),
             starts_at=input.starts_at,
             ends_at=input.ends_at,
         )
-        return RoomAssignment.from_model(slot)
+        return RoomAssignment.from_model(assignment)
 
     @allowed(
         *EVENT_STAFF,
@@ -133,20 +133,20 @@ class StaffMutation:
         at: datetime | None = None,
         until: datetime,
     ) -> RoomAssignment:
-        slot = staff.reassign_staff(
+        assignment = staff.reassign_staff(
             info.context,
             member_id=decode("Member", member_id),
             room_id=decode("Room", room_id),
             at=at,
             until=until,
         )
-        return RoomAssignment.from_model(slot)
+        return RoomAssignment.from_model(assignment)
 
     @allowed(
         *EVENT_STAFF,
         subject=subjects.ASSIGNMENT_ARG,
-        description="End a running slot now, or cancel one not yet begun. A slot already over is returned unchanged.",
+        description="End a running assignment now, or cancel one not yet begun. An assignment already over is returned unchanged.",
     )
     def end_assignment(self, info: Info, id: strawberry.ID) -> RoomAssignment:
-        slot = staff.end_assignment(info.context, assignment_id=decode("RoomAssignment", id))
-        return RoomAssignment.from_model(slot)
+        assignment = staff.end_assignment(info.context, assignment_id=decode("RoomAssignment", id))
+        return RoomAssignment.from_model(assignment)

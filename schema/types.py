@@ -257,7 +257,7 @@ class Event(Node):
         from schema.staff import RoomAssignment
 
         rows = staff_resolvers.list_event_assignments(
-            info.context, self.model, at=at, all_slots=bool(all)
+            info.context, self.model, at=at, all_assignments=bool(all)
         )
         return [RoomAssignment.from_model(a) for a in rows]
 
@@ -596,8 +596,10 @@ class Member(Node):
         assert self.model.id is not None
         if self.model.role not in models.STAFF_ROLES:
             return None
-        slots = info.context.loaders.slots_by_member_id_at(info.context.now).load(self.model.id)
-        return RoomAssignment.from_model(slots[0]) if slots else None
+        assignments = info.context.loaders.assignments_by_member_id_at(info.context.now).load(
+            self.model.id
+        )
+        return RoomAssignment.from_model(assignments[0]) if assignments else None
 
     @allowed(
         *EXPOSANT_STATS_RULES, description="Visit statistics of an exposant; null for other roles."
