@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import anyio.to_thread
 import strawberry
@@ -30,13 +30,16 @@ import models
 from kernel.errors import ForbiddenError, UnauthenticatedError
 from kernel.moments import Clock
 from permissions.policy import Allow, Subject, describe, permits
-from permissions.roles import Condition, Role
+from permissions.roles import Condition
 
 # Rights are checked again before a push at least this often (see AllowExtension._each_push),
 # for a change that reached the database without news (news and time are followed exactly).
 RECHECK_SECONDS = 30.0
 # How soon a check whose answer read the clock without saying for how long runs again.
 RECHECK_VOLATILE_SECONDS = 1.0
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @strawberry.schema_directive(
@@ -51,7 +54,8 @@ RECHECK_VOLATILE_SECONDS = 1.0
     ),
 )
 class AllowDirective:
-    role: Role
+    # The class that `permissions.roles.Role` made a GraphQL enum (the same object).
+    role: models.Role
     when: Condition = Condition.ALWAYS
 
 
@@ -205,7 +209,7 @@ class AllowExtension(FieldExtension):
 
     async def _each_push(
         self,
-        stream: AsyncGenerator[Any, None],
+        stream: AsyncGenerator[Any, Any],
         source: Any,
         info: strawberry.Info,
         kwargs: dict[str, Any],
@@ -238,13 +242,19 @@ def allowed(
     requires: tuple[Requirement, ...] = (),
     subscription: bool = False,
     **field_kwargs: Any,
-) -> Any:
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """A strawberry.field (or subscription) guarded by these @allow rules (any one grants), and
-    by each of `requires` where the arguments ask for what it guards."""
+    by each of `requires` where the arguments ask for what it guards.
+
+    Used as a decorator: `strawberry.type` reads the field it makes and puts the method back on
+    the class, so the decorated method keeps its own signature."""
     directives = [AllowDirective(role=r.role, when=r.when) for r in rules]
     extension = AllowExtension(rules, subject or _parent_subject, requires)
     make = strawberry.subscription if subscription else strawberry.field
-    return make(directives=directives, extensions=[extension], **field_kwargs)
+    decorate: Callable[[Callable[P, R]], Callable[P, R]] = make(
+        directives=directives, extensions=[extension], **field_kwargs
+    )
+    return decorate
 
 
 def rules_of(field: Any) -> tuple[Allow, ...]:
