@@ -51,15 +51,23 @@ class LiveFeed(Protocol):
 
 
 class Context(RequestContext, Protocol):
-    # Counts failed logins; None where no login can happen (file downloads, exports).
-    login_throttle: LoginAttempts | None
     # A write checked, in its own statement, that a reused viewer still held (it did).
     standing_checked: bool
-    # Subscriptions only: what wakes this one; one thread at a time in `db`; the threads its
-    # reads may take (None: anyio's default).
-    feed: LiveFeed | None
+    # Subscriptions only: one thread at a time in `db`; the threads its reads may take (None:
+    # anyio's default).
     db_lock: threading.Lock
     thread_limiter: Any
+
+    # Read-only here: the transport sets them, with its own classes.
+    @property
+    def login_throttle(self) -> LoginAttempts | None:
+        """Counts failed logins; None where no login can happen (file downloads, exports)."""
+        ...
+
+    @property
+    def feed(self) -> LiveFeed | None:
+        """Subscriptions only: what wakes this one."""
+        ...
 
     @property
     def loaders(self) -> Loaders: ...
