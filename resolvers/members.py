@@ -204,7 +204,7 @@ def import_members(
     *,
     event: models.Event,
     data: bytes,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Add or update the members of a CSV file. Bad rows are reported by line; good rows are kept.

@@ -187,7 +187,7 @@ MODEL_OF_KIND: dict[str, Any] = {
 
 
 def execute_purge(
-    ctx: Context, plans: list[EventPurge], *, progress: Callable[[int], None] | None = None
+    ctx: Context, plans: list[EventPurge], *, progress: Callable[[int], object] | None = None
 ) -> dict[str, int]:
     """Delete what `plan_purge` found, one transaction per event, in batches of BATCH_SIZE
     rows, with that event's `retention.run` audit entry (the counts deleted). Events with
