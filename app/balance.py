@@ -99,7 +99,7 @@ class WorkerLoad:
             ]
         if not self._siblings:
             return False
-        least = min(SLOT.unpack_from(self.shared, s * SLOT.size)[1] for s in self._siblings)
+        least: int = min(SLOT.unpack_from(self.shared, s * SLOT.size)[1] for s in self._siblings)
         return self.in_progress >= least + CROWDED_BY
 
 

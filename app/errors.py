@@ -7,6 +7,7 @@ client reads one shape whether /graphql, a download or an export refused it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -57,7 +58,7 @@ def error_response(
     message: str,
     *,
     status: int | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     legacy: bool = False,
 ) -> Response:
     """A refusal as JSON. `legacy` keeps the `error` object the plain routes answered before."""

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from cross_web import HTTPException
@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.schema import BaseSchema
+from strawberry.schema import Schema
 from strawberry.types import ExecutionResult
 
 from app import operations
@@ -68,7 +68,7 @@ def _content(scope: Scope) -> tuple[bytes, int | None]:
 async def _read_body(receive: Receive, limit: int) -> bytes:
     """The whole body, refused as soon as it grows past `limit` (chunked bodies included)."""
     message = await receive()
-    body = message.get("body", b"")
+    body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
         if len(body) > limit:
             raise BodyTooLargeError
@@ -138,13 +138,13 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
 
     def __init__(
         self,
-        schema: BaseSchema,
+        schema: Schema,
         settings: Settings,
         sessions: sessionmaker[Session],
         login_throttle: LoginThrottle | None = None,
     ) -> None:
         # Production serves no IDE on the API endpoint (GraphiQL has its own page, /graphiql).
-        ide = None if settings.is_production else "graphiql"
+        ide: Literal["graphiql"] | None = None if settings.is_production else "graphiql"
         super().__init__(schema, graphql_ide=ide, multipart_uploads_enabled=True)
         self.settings = settings
         self.sessions = sessions
@@ -155,7 +155,7 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         self.threads = ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix="agora-operation"
         )
-        self.core_schema = schema._schema  # type: ignore[attr-defined]
+        self.core_schema = schema._schema
         self.production = settings.is_production
         self.max_body = settings.max_request_bytes
         self.documents = operations.Documents(

@@ -158,7 +158,7 @@ class SharedReads:
             entry.task.add_done_callback(partial(self._settled, key, entry))
             self._reads[key] = entry
         assert entry.task is not None
-        return await asyncio.shield(entry.task)  # type: ignore[no-any-return]
+        return await asyncio.shield(entry.task)
 
     def _began(self, key: str, entry: _SharedRead) -> None:
         entry.generation = self._generations[key]

@@ -11,11 +11,11 @@ schema that Strawberry built.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar, cast
 from weakref import WeakMethod
 
 import strawberry
@@ -180,7 +180,7 @@ def _leaf_read(schema: GraphQLSchema, parent: GraphQLObjectType, details: Any) -
     definition = (field_def.extensions or {}).get("strawberry-definition")
     if not is_leaf_type(named) or definition is None or definition.base_resolver is not None:
         return None
-    return definition.python_name, named.coerce_output_value  # type: ignore[union-attr]
+    return definition.python_name, named.coerce_output_value
 
 
 def _weakly(method: Callable[..., T]) -> Callable[..., T]:
@@ -261,7 +261,7 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
         return results
 
 
-def _never_awaitable(_value: Any) -> bool:
+def _never_awaitable(_value: Any) -> TypeGuard[Awaitable[Any]]:
     # Queries and mutations resolve synchronously (subscriptions take Strawberry's own path).
     return False
 
@@ -347,7 +347,9 @@ def _lean_resolver(
         name: argument.extensions["strawberry-definition"].python_name
         for name, argument in graphql_args.items()
     }
-    call = resolver.wrapped_func
+    # Typed as the classmethod or staticmethod it may have been defined with: Strawberry binds a
+    # classmethod to its type when it makes the type, and a staticmethod is callable.
+    call = cast(Callable[..., Any], resolver.wrapped_func)
     takes_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
 

@@ -154,7 +154,7 @@ def _positive(environ: Mapping[str, str], name: str, default: str, kind: Callabl
     try:
         value = kind(raw)
     except ValueError:
-        value = kind(0)
+        value = kind("0")
     if not value > 0:
         raise SettingsError(f"{name} must be a number above 0, not {raw!r}.")
     return value
