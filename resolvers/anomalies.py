@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 import models
 from kernel.errors import BadUserInputError
@@ -28,7 +30,9 @@ class BadgeAnomaly:
     second: models.RoomAccess
 
 
-def _seconds_between(ctx: Context, later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
+def _seconds_between(
+    ctx: Context, later: ColumnElement[datetime], earlier: ColumnElement[datetime]
+) -> ColumnElement[Any]:
     if ctx.db.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier)
     # SQLite keeps naive UTC text; julianday reads it as days.
@@ -47,21 +51,25 @@ def list_badge_anomalies(
     A = models.RoomAccess
     # An offline scan synced later counts at the moment the device saw the badge.
     seen_at = func.coalesce(A.client_scanned_at, A.scanned_at)
-    window = {"partition_by": A.member_id, "order_by": (seen_at, A.id)}
+    partition_by, order_by = col(A.member_id), (seen_at, col(A.id))
     granted = (
         select(
-            A.id.label("id"),
-            A.member_id.label("member_id"),
-            A.room_id.label("room_id"),
+            col(A.id).label("id"),
+            col(A.member_id).label("member_id"),
+            col(A.room_id).label("room_id"),
             seen_at.label("seen_at"),
-            func.lag(A.id).over(**window).label("prev_id"),
-            func.lag(A.room_id).over(**window).label("prev_room_id"),
-            func.lag(seen_at).over(**window).label("prev_seen_at"),
+            func.lag(col(A.id)).over(partition_by=partition_by, order_by=order_by).label("prev_id"),
+            func.lag(col(A.room_id))
+            .over(partition_by=partition_by, order_by=order_by)
+            .label("prev_room_id"),
+            func.lag(seen_at)
+            .over(partition_by=partition_by, order_by=order_by)
+            .label("prev_seen_at"),
         )
         .where(
-            A.event_id == event.id,
-            A.status == ScanStatus.GRANTED,
-            A.member_id.is_not(None),
+            col(A.event_id) == event.id,
+            col(A.status) == ScanStatus.GRANTED,
+            col(A.member_id).is_not(None),
         )
         .subquery()
     )
@@ -70,9 +78,9 @@ def list_badge_anomalies(
     rows = ctx.db.execute(
         select(models.Member, first, second)
         .select_from(granted)
-        .join(first, first.id == granted.c.prev_id)
-        .join(second, second.id == granted.c.id)
-        .join(models.Member, models.Member.id == granted.c.member_id)
+        .join(first, col(first.id) == granted.c.prev_id)
+        .join(second, col(second.id) == granted.c.id)
+        .join(models.Member, col(models.Member.id) == granted.c.member_id)
         .where(
             and_(
                 granted.c.prev_room_id.is_not(None),
