@@ -10,7 +10,7 @@ nesting, whatever the number of rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
@@ -31,7 +31,7 @@ class BatchLoader(Generic[K, V]):
     def __init__(
         self,
         db: Session,
-        fetch: Callable[[Session, list[K]], dict[K, V]],
+        fetch: Callable[[Session, list[K]], Mapping[K, V]],
         default: Callable[[], V],
         sources: Sequence[tuple[type, Callable[[Any], K | None]]] = (),
     ) -> None:
@@ -71,16 +71,16 @@ class BatchLoader(Generic[K, V]):
             self.cache[key] = found[key] if key in found else self.default()
 
 
-def _by_id(model: type) -> Callable[[Session, list[int]], dict[int, Any]]:
+def _by_id(model: type[Any]) -> Callable[[Session, list[int]], dict[int, Any]]:
     def fetch(db: Session, ids: list[int]) -> dict[int, Any]:
-        rows = db.exec(select(model).where(among(col(model.id), ids)))  # type: ignore[attr-defined]
+        rows = db.exec(select(model).where(among(col(model.id), ids)))
         return {row.id: row for row in rows}
 
     return fetch
 
 
 def _grouped(
-    model: type, key: str, *order: Any
+    model: type[Any], key: str, *order: Any
 ) -> Callable[[Session, list[int]], dict[int, list[Any]]]:
     def fetch(db: Session, ids: list[int]) -> dict[int, list[Any]]:
         column = getattr(model, key)
@@ -347,7 +347,9 @@ class Loaders:
             [(R, lambda r: r.id)],
         )
 
-    def _keyed(self, name: str, arg: Hashable, make: Callable[[], BatchLoader[Any, Any]]) -> Any:
+    def _keyed(
+        self, name: str, arg: Hashable, make: Callable[[], BatchLoader[K, V]]
+    ) -> BatchLoader[K, V]:
         if (name, arg) not in self.keyed:
             self.keyed[(name, arg)] = make()
         return self.keyed[(name, arg)]
@@ -433,8 +435,11 @@ def _members_with_users(
     """Members with their users in one statement: a member is almost always shown by name."""
     M, U = models.Member, models.User
     rows = db.exec(select(M, U).join(U, col(U.id) == M.user_id).where(among(col(M.id), ids)))
-    found = {}
+    found: dict[int, models.Member] = {}
     for member, user in rows:
+        # Read from the database: both have their ids.
+        assert member.id is not None
+        assert user.id is not None
         found[member.id] = member
         if user.id not in users.cache:
             users.prime(user.id, user)
