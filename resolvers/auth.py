@@ -67,7 +67,7 @@ def login(ctx: Context, *, email: str, password: str) -> TokenPair:
 
 
 def _revoke_family(ctx: Context, family: str) -> None:
-    ctx.db.exec(  # type: ignore[call-overload]
+    ctx.db.exec(
         update(models.RefreshToken)
         .where(
             col(models.RefreshToken.family) == family, col(models.RefreshToken.revoked_at).is_(None)

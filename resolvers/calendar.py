@@ -46,4 +46,5 @@ def programme_ics(ctx: Context, event: models.Event) -> bytes:
         vevent.add("categories", [str(session.kind)])
         cal.add_component(vevent)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ics: bytes = cal.to_ical()  # unannotated in icalendar
+    return ics

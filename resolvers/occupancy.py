@@ -17,11 +17,11 @@ def attendance_by_session(db: Session, session_ids: list[int]) -> dict[int, int]
     """Distinct members granted entry, per session (sessions without any are absent)."""
     A = models.RoomAccess
     rows = db.execute(
-        select(A.session_id, func.count(distinct(A.member_id)))
+        select(A.session_id, func.count(distinct(col(A.member_id))))
         .where(among(col(A.session_id), session_ids), col(A.status) == ScanStatus.GRANTED)
         .group_by(col(A.session_id))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def occupancy_by_room(db: Session, room_ids: list[int], now: datetime) -> dict[int, int]:
@@ -37,4 +37,4 @@ def occupancy_by_room(db: Session, room_ids: list[int], now: datetime) -> dict[i
             col(S.admitted) > 0,
         )
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)

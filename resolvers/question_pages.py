@@ -30,7 +30,7 @@ def key_of(q: models.Question) -> list[object]:
 
 
 def filters(answered: bool | None, include_hidden: bool) -> list[ColumnElement[bool]]:
-    found = [] if include_hidden else [col(Q.is_hidden).is_(False)]
+    found: list[ColumnElement[bool]] = [] if include_hidden else [col(Q.is_hidden).is_(False)]
     if answered is not None:
         found.append(col(Q.answered_at).is_not(None) if answered else col(Q.answered_at).is_(None))
     return found
@@ -45,7 +45,7 @@ def count_by_session(
         .where(among(col(Q.session_id), session_ids), *filters(answered, include_hidden))
         .group_by(col(Q.session_id))
     )
-    return dict(db.exec(stmt).all())  # type: ignore[arg-type]
+    return dict(db.exec(stmt).all())
 
 
 def first_pages(
