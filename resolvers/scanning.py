@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy
 from sqlalchemy import BigInteger, bindparam, func, literal_column, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -276,6 +277,7 @@ def _record(
     controller = _controller(viewer, room.event_id)
     code = request.code.strip()
     verdict = _judge(ctx, room, code, at)
+    assert room.id is not None
     access = models.RoomAccess(
         event_id=room.event_id,
         room_id=room.id,
@@ -378,7 +380,8 @@ def _scan_statement() -> PlainSelect:
     ).table_valued(*_SCAN_COLUMNS)
     # The function is called once per row of `door` (a function in FROM sees the items before
     # it): once, or not at all.
-    scan = select(call).select_from(door).cte("scan")
+    # SQLAlchemy's select: SQLModel's takes columns and models, not a table-valued function.
+    scan = sqlalchemy.select(call).select_from(door).cte("scan")
     return PlainSelect(
         select(
             holds.c.holds,

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exists, func, literal
 from sqlmodel import Session, col, select
 
@@ -130,7 +131,7 @@ def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) 
         select(
             func.count(),
             func.count().filter(today),
-            func.count(distinct(V.participant_id)),
+            func.count(distinct(col(V.participant_id))),
         ).where(*_visits_of(exposant))
     ).one()
     return ExposantTotals(total=total, today=today_count, unique=unique)
@@ -210,15 +211,16 @@ def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]
     """Every visit with its participant, rating and tags, newest first, read in batches (for
     the CSV export)."""
     V, M, U = models.Visit, models.Member, models.User
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     stmt = (
-        select(
-            V.scanned_at,
-            U.full_name,
+        sqlalchemy.select(
+            col(V.scanned_at),
+            col(U.full_name),
             # A participant who does not share its contact stays a lead, without its email.
             case((col(M.shares_contact), U.email), else_=""),
-            M.company,
-            V.note,
-            V.rating,
+            col(M.company),
+            col(V.note),
+            col(V.rating),
             _joined_tags(db),
         )
         .join(M, col(M.id) == V.participant_id)
@@ -257,7 +259,7 @@ def room_totals(
             func.count(),
             func.count().filter(granted),
             func.count().filter(col(A.status) == ScanStatus.DENIED),
-            func.count(distinct(A.member_id)).filter(granted),
+            func.count(distinct(col(A.member_id))).filter(granted),
         ).where(*_scans_in_room(room, since, until))
     ).one()
     return RoomTotals(total=total, granted=n_granted, denied=n_denied, unique_members=unique)
@@ -362,7 +364,7 @@ def event_totals(ctx: Context, event: models.Event) -> EventTotals:
     n_members, checked_in, total, denied = ctx.db.execute(
         select(
             members,
-            func.count(distinct(A.member_id)).filter(col(A.status) == ScanStatus.GRANTED),
+            func.count(distinct(col(A.member_id))).filter(col(A.status) == ScanStatus.GRANTED),
             func.count(),
             func.count().filter(col(A.status) == ScanStatus.DENIED),
         ).where(col(A.event_id) == event.id)
@@ -383,7 +385,7 @@ def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionA
     # scan of (session_id, status, member_id).
     programme = select(S.id).where(col(S.event_id) == event.id)
     attendance = (
-        select(A.session_id, func.count(distinct(A.member_id)).label("n"))
+        select(A.session_id, func.count(distinct(col(A.member_id))).label("n"))
         .where(col(A.session_id).in_(programme), col(A.status) == ScanStatus.GRANTED)
         .group_by(col(A.session_id))
         .subquery()
@@ -434,19 +436,20 @@ def scan_log_rows(db: Session, event: models.Event) -> Iterator[tuple[Any, ...]]
         models.Member,
         models.User,
     )
-    scanned = U.__table__.alias("scanned_user")  # type: ignore[attr-defined]
-    controller = M.__table__.alias("controller")  # type: ignore[attr-defined]
-    controller_user = U.__table__.alias("controller_user")  # type: ignore[attr-defined]
+    scanned = U.__table__.alias("scanned_user")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
+    controller = M.__table__.alias("controller")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
+    controller_user = U.__table__.alias("controller_user")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     stmt = (
-        select(
-            A.scanned_at,
-            A.client_scanned_at,
-            R.name,
-            S.title,
+        sqlalchemy.select(
+            col(A.scanned_at),
+            col(A.client_scanned_at),
+            col(R.name),
+            col(S.title),
             scanned.c.full_name,
             scanned.c.email,
-            A.status,
-            A.reason,
+            col(A.status),
+            col(A.reason),
             controller_user.c.full_name,
         )
         .join(R, col(R.id) == A.room_id)

@@ -8,12 +8,13 @@ costs a query per field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import and_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -105,7 +106,9 @@ class Viewer:
         member_ids = [m.id for m in self.memberships.values()]
         if not member_ids:
             return []
-        stmt = select(models.RoomAssignment).where(models.RoomAssignment.member_id.in_(member_ids))  # type: ignore[attr-defined]
+        stmt = select(models.RoomAssignment).where(
+            col(models.RoomAssignment.member_id).in_(member_ids)
+        )
         return list(self.db.exec(stmt))
 
     @cached_property
@@ -113,7 +116,9 @@ class Viewer:
         member_ids = [m.id for m in self.memberships.values()]
         if not member_ids:
             return {}
-        stmt = select(models.SessionAccess).where(models.SessionAccess.member_id.in_(member_ids))  # type: ignore[attr-defined]
+        stmt = select(models.SessionAccess).where(
+            col(models.SessionAccess.member_id).in_(member_ids)
+        )
         return {a.session_id: a for a in self.db.exec(stmt)}
 
     def forget(self) -> None:
@@ -203,11 +208,12 @@ def _load_viewer_statement() -> PlainSelect:
     VS = models.ViewerStanding
     other = aliased(M)
     belongs = exists().where(col(other.event_id) == E.id, col(other.user_id) == U.id)
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     statement = (
-        select(
+        sqlalchemy.select(
             *columns(U),
-            E.id,
-            E.president_id,
+            col(E.id),
+            col(E.president_id),
             *columns(M),
             *columns(A),
             func.coalesce(VS.version, literal_column("0")),
@@ -251,7 +257,7 @@ _ASSIGNMENT_AT = _MEMBER_AT + width(models.Member)
 
 
 def _standing_of(
-    user_id: int, rows: list[tuple[int | None, int | None, models.Member | None]]
+    user_id: int, rows: Sequence[tuple[int | None, int | None, models.Member | None]]
 ) -> tuple[dict[int, models.Member], frozenset[int]]:
     memberships: dict[int, models.Member] = {}
     presided: set[int] = set()
