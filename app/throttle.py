@@ -25,7 +25,7 @@ import models
 from kernel.errors import RateLimitedError
 from kernel.settings import Settings
 
-COUNTER = models.RateLimitCounter.__table__  # type: ignore[attr-defined]
+COUNTER = models.RateLimitCounter.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 
 
 class DatabaseStorage(Storage):

@@ -11,7 +11,7 @@ class AgoraError(Exception):
         self.message = message
 
     @property
-    def extensions(self) -> dict[str, str]:
+    def extensions(self) -> dict[str, str | int]:
         # graphql-core copies an original error's `extensions` onto the GraphQL error, on every
         # transport (HTTP results and subscription streams alike).
         return {"code": self.code}
@@ -47,7 +47,7 @@ class RateLimitedError(AgoraError):
         self.retry_after = retry_after
 
     @property
-    def extensions(self) -> dict[str, str | int]:  # type: ignore[override]
+    def extensions(self) -> dict[str, str | int]:
         return {"code": self.code, "retryAfterSeconds": self.retry_after}
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy import BindParameter, bindparam, func, literal_column
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
@@ -87,7 +87,8 @@ def _door_statement() -> PlainSelect:
     # member's user, its controller and theirs, its session.
     R, S, A, M, U = models.Room, models.EventSession, models.RoomAccess, models.Member, models.User
     # Numbers written in the statement: PlainSelect takes named parameters only.
-    room, now = bindparam("room_id"), bindparam("now", type_=S.__table__.c.ends_at.type)
+    room: BindParameter[int] = bindparam("room_id")
+    now = bindparam("now", type_=S.__table__.c.ends_at.type)  # type: ignore[attr-defined]  # SQLModel leaves a table model's __table__ untyped
 
     def ahead(offset: int) -> Any:
         return (
@@ -141,7 +142,8 @@ def _door_statement() -> PlainSelect:
 
 
 DOOR = _door_statement()
-_DOOR_PARTS = (
+# The models of a door row's parts, in order: each part is attached as its model.
+_DOOR_PARTS: tuple[type[Any], ...] = (
     models.Room,
     models.EventSession,
     models.EventSession,

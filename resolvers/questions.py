@@ -109,6 +109,7 @@ def upvote_question(ctx: Context, *, question_id: int) -> models.Question:
     member = ctx.require_viewer().member_in(question.event_id)
     assert member is not None
     assert member.id is not None
+    assert question.id is not None
     if ctx.db.get(models.QuestionUpvote, (question.id, member.id)) is None:
         ctx.db.add(models.QuestionUpvote(question_id=question.id, member_id=member.id))
         try:

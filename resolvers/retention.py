@@ -122,6 +122,9 @@ def _token_owners(ctx: Context, events: list[models.Event]) -> dict[int, int]:
     )
     for stmt in (member_links, president_links):
         for user_id, event_id in ctx.db.exec(stmt):
+            # Matched by IN: a president; an event's primary key.
+            assert user_id is not None
+            assert event_id is not None
             links.setdefault(user_id, set()).add(event_id)
     admins = set(
         ctx.db.exec(
@@ -163,7 +166,7 @@ def plan_purge(ctx: Context, *, older_than_days: int) -> list[EventPurge]:
         tokens = (
             select(models.RefreshToken.user_id, func.count())
             .where(col(models.RefreshToken.user_id).in_(user_ids))
-            .group_by(models.RefreshToken.user_id)
+            .group_by(col(models.RefreshToken.user_id))
         )
         for user_id, count in ctx.db.exec(tokens):
             plans[owners[user_id]].counts["refresh_tokens"] += count

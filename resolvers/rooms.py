@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 import models
 from kernel.errors import BadUserInputError, ConflictError
@@ -81,9 +81,13 @@ def update_room(ctx: Context, *, room_id: int, values: RoomValues) -> models.Roo
     return room
 
 
-def _count(ctx: Context, model: type, room_id: int) -> int:
+class _InRoom(Protocol):
+    room_id: int
+
+
+def _count(ctx: Context, model: type[_InRoom], room_id: int) -> int:
     return ctx.db.exec(
-        select(func.count()).select_from(model).where(model.room_id == room_id)  # type: ignore[attr-defined]
+        select(func.count()).select_from(model).where(col(model.room_id) == room_id)
     ).one()
 
 

@@ -140,7 +140,9 @@ def _apply(ctx: Context, session: models.EventSession, values: SessionValues) ->
     session.starts_at = starts_at
     session.ends_at = ends_at
     session.youtube_live_url = youtube_url(values.youtube_live_url)
-    session.room_id = _lock_room(ctx, values.room_id).id  # type: ignore[assignment]
+    locked = _lock_room(ctx, values.room_id)
+    assert locked.id is not None
+    session.room_id = locked.id
     _check_room_free(ctx, session)
 
 
@@ -287,6 +289,8 @@ def set_session_access(
     ).first()
     before: dict[str, object] | None = None
     if access is None:
+        assert session.id is not None
+        assert member.id is not None
         access = models.SessionAccess(
             session_id=session.id, member_id=member.id, payment_status=payment_status
         )

@@ -6,7 +6,7 @@ a platform admin: `Viewer.belongs_to`), and every row of it."""
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, or_
 from sqlalchemy.orm.util import identity_key
@@ -19,7 +19,16 @@ from resolvers.plain import PlainSelect, attach, columns, width
 if TYPE_CHECKING:
     from resolvers.context import Context
 
+
+class InEvent(Protocol):
+    """A table model of one event's rows: its id and its event's."""
+
+    id: int | None
+    event_id: int
+
+
 T = TypeVar("T")
+M = TypeVar("M", bound=InEvent)
 
 
 def known(ctx: Context, row: T | None, event_id: int | None, missing: str) -> T:
@@ -45,7 +54,7 @@ def visible_event(ctx: Context, event_id: int) -> models.Event:
     return known(ctx, event, event_id, f"No event has the id {event_id}.")
 
 
-def visible_in_event(ctx: Context, model: type[T], pk: int, label: str) -> T:
+def visible_in_event(ctx: Context, model: type[M], pk: int, label: str) -> M:
     """A row of `model` (with an event_id) that belongs to one of the viewer's events.
 
     Read with its event in one statement when not already loaded: nearly every field under an
@@ -80,12 +89,12 @@ def event_of_room(ctx: Context, room_id: int) -> int:
 
 
 @cache
-def _with_event(model: type[T]) -> PlainSelect:
+def _with_event(model: type[M]) -> PlainSelect:
     """The columns of the row of `model` with id :pk, then its event's. Built once per model:
     composing a statement costs more than running it."""
     E = models.Event
     return PlainSelect(
         select(*columns(model), *columns(E))
-        .join(E, col(E.id) == model.event_id)  # type: ignore[attr-defined]
-        .where(col(model.id) == bindparam("pk"))  # type: ignore[attr-defined]
+        .join(E, col(E.id) == model.event_id)
+        .where(col(model.id) == bindparam("pk"))
     )
