@@ -88,7 +88,7 @@ def _door_statement() -> PlainSelect:
     R, S, A, M, U = models.Room, models.EventSession, models.RoomAccess, models.Member, models.User
     # Numbers written in the statement: PlainSelect takes named parameters only.
     room: BindParameter[int] = bindparam("room_id")
-    now = bindparam("now", type_=S.__table__.c.ends_at.type)  # type: ignore[attr-defined]  # SQLModel leaves a table model's __table__ untyped
+    now = bindparam("now", type_=S.__table__.c.ends_at.type)  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 
     def ahead(offset: int) -> Any:
         return (
