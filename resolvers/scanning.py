@@ -492,7 +492,8 @@ def _prime(ctx: Context, outcomes: Sequence[ScanOutcome]) -> None:
 def _visible_room(ctx: Context, room_gid: str) -> models.Room:
     # Through the loader: the permission check has usually loaded this room already.
     room = ctx.loaders.room_by_id.load(decode("Room", room_gid))
-    return known(ctx, room, room and room.event_id, f"No room has the id {room_gid!r}.")
+    event_id = room.event_id if room is not None else None
+    return known(ctx, room, event_id, f"No room has the id {room_gid!r}.")
 
 
 def _room_zone(ctx: Context, room_gid: str) -> str:

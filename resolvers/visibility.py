@@ -45,7 +45,9 @@ def viewer_events(ctx: Context) -> list[ColumnElement[bool]]:
     if viewer.is_admin:
         return []
     member_of = select(models.Member.event_id).where(models.Member.user_id == viewer.user_id)
-    return [or_(col(models.Event.id).in_(member_of), models.Event.president_id == viewer.user_id)]
+    return [
+        or_(col(models.Event.id).in_(member_of), col(models.Event.president_id) == viewer.user_id)
+    ]
 
 
 def visible_event(ctx: Context, event_id: int) -> models.Event:
