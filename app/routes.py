@@ -13,7 +13,7 @@ import anyio
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import AsyncContentStream, Content, Response, StreamingResponse
 
 from app.context import AgoraContext, bearer_token
 from app.errors import agora_error_response
@@ -55,9 +55,7 @@ def route_endpoint(
     return endpoint
 
 
-async def _closing(
-    body: AsyncIterator[str | bytes], ctx: AgoraContext
-) -> AsyncIterator[str | bytes]:
+async def _closing(body: AsyncContentStream, ctx: AgoraContext) -> AsyncIterator[Content]:
     # A streamed body reads the database batch by batch: its session ends with the last one,
     # or when the client goes away.
     try:
