@@ -65,8 +65,9 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 import seed
-from app import cli, security
-from app.settings import Settings
+from app import cli
+from kernel import security
+from kernel.settings import Settings
 from tests.api.conftest import minimal_pdf
 from tests.conftest import GraphQLClient, error_codes
 
