@@ -7,8 +7,8 @@ starts and again before each push, so rights lost meanwhile end it.
 
 What some arguments ask for beyond the field's @allow (naming another president, moving a
 session to another room) is a `Requirement`, declared on the field with `requires=` and checked
-by the same extension; `enforce` is that check for an object found otherwise (`node(id)`), and
-`judge` for a batch that reports each refusal instead of failing (an offline sync).
+by the same extension, or by `Requirement.check` for an object found otherwise (`node(id)`);
+`judge` decides for a batch that reports each refusal instead of failing (an offline sync).
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def enforce(
     ctx: Any, rules: tuple[Allow, ...], subject: Subject, refusal: str, clock: Clock | None = None
 ) -> None:
     """UNAUTHENTICATED without a viewer; FORBIDDEN (`refusal`) unless one of `rules` grants the
-    viewer `subject`. The one check behind every @allow, Requirement and route."""
+    viewer `subject`: a Requirement's check. (A field's @allow words its refusal with the field's
+    name, a route's with what it serves; all three decide with the same `permits`.)"""
     if not permits(_viewer(ctx), rules, subject, clock or ctx.clock):
         raise ForbiddenError(refusal)
 
