@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 
 import models
 from app.context import AgoraContext
+from app.db import make_engine, make_session_factory
 from kernel.ids import encode
 from kernel.moments import Clock
-from kernel.settings import Settings
+from kernel.settings import Settings, load_settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
 from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
 from resolvers.users import create_user, find_by_email
@@ -315,9 +316,6 @@ def print_logins() -> None:
 
 
 if __name__ == "__main__":
-    from app.db import make_engine, make_session_factory
-    from kernel.settings import load_settings
-
     settings = load_settings()
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:

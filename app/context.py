@@ -8,21 +8,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
 import models
 from app.live import Feed
+from app.throttle import LoginThrottle
 from kernel import security
 from kernel.errors import UnauthenticatedError
 from kernel.moments import Clock
 from kernel.settings import Settings
 from resolvers.loaders import Loaders
 from resolvers.viewer import KeptViewers, Viewer
-
-if TYPE_CHECKING:
-    from app.throttle import LoginThrottle
 
 
 def bearer(value: str) -> str | None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import models
 from models import AnnonceTarget
 from resolvers import audit, news
+from resolvers.context import Context
 from resolvers.text import required_text
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
-
 
 ANNONCE_FIELDS = ("title", "description", "target")
 

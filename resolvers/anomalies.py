@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import aliased
@@ -13,9 +13,7 @@ from sqlmodel import col
 import models
 from kernel.errors import BadUserInputError
 from models import ScanStatus
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
+from resolvers.context import Context
 
 # A day: beyond it "too close in time" means nothing, and the pairs would be every move.
 MAX_WITHIN_MINUTES = 1440

@@ -10,17 +10,15 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import col, select
 
 import models
 from kernel.errors import BadUserInputError
 from kernel.ids import encode
+from resolvers.context import Context
 from resolvers.pagination import Page, SortKey, paginate
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 # Every action an entry can carry (docs/organizers.md lists the same, a test keeps them equal).
 ACTIONS = frozenset(

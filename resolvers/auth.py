@@ -5,16 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select, update
 
 import models
 from kernel import security
 from kernel.errors import BadUserInputError, UnauthenticatedError
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
+from resolvers.context import Context
 
 
 @dataclass(frozen=True)

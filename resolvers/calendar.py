@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from icalendar import Calendar, Event
 from sqlmodel import col, select
 
 import models
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
+from resolvers.context import Context
 
 
 def programme_ics(ctx: Context, event: models.Event) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import col, or_, select
@@ -13,13 +13,10 @@ import models
 from kernel.errors import BadUserInputError, ConflictError
 from kernel.moments import aware
 from resolvers import audit, news, visibility
+from resolvers.context import Context
 from resolvers.text import optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
-
 
 EVENT_FIELDS = (
     "name",

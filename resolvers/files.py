@@ -6,16 +6,14 @@ import hashlib
 import re
 import secrets
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 import models
 from kernel.errors import BadUserInputError, NotFoundError
 from models import FileKind, Role
 from resolvers import audit
+from resolvers.context import Context
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"

@@ -10,17 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, func, literal_column
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 import models
+from resolvers.context import Context
 from resolvers.plain import PlainSelect, attach, columns, width
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 LIVE_BATCH = 100
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import models
+from resolvers.context import Context
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 
 def get_event(ctx: Context, *, event_id: int) -> models.Event:

@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, or_, select
 
@@ -15,13 +14,11 @@ from kernel.errors import AgoraError, BadUserInputError, ConflictError, NotFound
 from models import Role
 from resolvers import audit, news
 from resolvers.badges import issue_badge
+from resolvers.context import Context
 from resolvers.pagination import Page, SortKey, paginate
 from resolvers.text import optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 
 def memberships_of(ctx: Context, user: models.User) -> list[models.Member]:

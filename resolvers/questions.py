@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -11,6 +9,7 @@ from sqlmodel import col, select
 import models
 from kernel.errors import ConflictError
 from resolvers import audit, news, question_pages
+from resolvers.context import Context
 from resolvers.lookup import get_question
 from resolvers.pagination import (
     Page,
@@ -20,9 +19,6 @@ from resolvers.pagination import (
 )
 from resolvers.text import required_text
 from resolvers.visibility import visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 5000

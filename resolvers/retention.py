@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import col, or_, select
@@ -28,9 +28,7 @@ from sqlmodel import col, or_, select
 import models
 from kernel.errors import BadUserInputError
 from resolvers import audit
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
+from resolvers.context import Context
 
 BATCH_SIZE = 1000
 RETENTION_RUN = "retention.run"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -11,11 +11,9 @@ from sqlmodel import col, select
 import models
 from kernel.errors import BadUserInputError, ConflictError
 from resolvers import audit
+from resolvers.context import Context
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy
 from sqlalchemy import BigInteger, bindparam, func, literal_column, or_, true, update
@@ -39,12 +39,10 @@ from kernel.ids import decode, encode
 from kernel.moments import aware, local
 from models import DenyReason, PaymentStatus, ScanStatus
 from resolvers import news
+from resolvers.context import Context
 from resolvers.plain import PlainSelect, attach, columns, width
+from resolvers.viewer import Viewer
 from resolvers.visibility import event_of_room, known
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
-    from resolvers.viewer import Viewer
 
 # A device clock may run this far ahead of the server before its scans are refused as impossible.
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)

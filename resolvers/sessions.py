@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import func
@@ -18,11 +17,9 @@ from kernel.moments import aware, local
 from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
 from resolvers import audit, news
+from resolvers.context import Context
 from resolvers.text import optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 SESSION_FIELDS = (
     "room_id",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -13,10 +12,8 @@ from kernel.errors import BadUserInputError, ConflictError
 from kernel.moments import aware, local
 from models import Role
 from resolvers import audit, news
+from resolvers.context import Context
 from resolvers.visibility import visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 # Event.staffAssignments(all: true) returns the most recent assignments up to this many.
 STAFF_HISTORY_LIMIT = 500

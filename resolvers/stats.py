@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy
@@ -30,10 +30,8 @@ from sqlmodel import Session, col, select
 import models
 from kernel.errors import BadUserInputError
 from models import DenyReason, PaymentStatus, ScanStatus, SessionKind
+from resolvers.context import Context
 from resolvers.pagination import Page, SortKey, paginate
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 QUARTER_SECONDS = 900
 CSV_BATCH = 1000

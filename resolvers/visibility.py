@@ -6,7 +6,7 @@ a platform admin: `Viewer.belongs_to`), and every row of it."""
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, or_
 from sqlalchemy.orm.util import identity_key
@@ -14,10 +14,8 @@ from sqlmodel import col, select
 
 import models
 from kernel.errors import NotFoundError
+from resolvers.context import Context
 from resolvers.plain import PlainSelect, attach, columns, width
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 
 class InEvent(Protocol):

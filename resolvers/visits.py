@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -12,11 +12,9 @@ from sqlmodel import col, select
 import models
 from kernel.errors import BadUserInputError, NotFoundError
 from models import Role
+from resolvers.context import Context
 from resolvers.scanning import find_badge
 from resolvers.visibility import visible_in_event
-
-if TYPE_CHECKING:
-    from resolvers.context import Context
 
 # A participant scanned again this soon is the same visit (a double scan), not a new lead.
 REVISIT_WINDOW = timedelta(seconds=60)

@@ -99,3 +99,82 @@ def test_every_way_in_opens_its_context_the_same_way() -> None:
                 if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("Context"):
                     built.add(f"{_name(path)}:{function.name}")
     assert built == {"app/context.py:reader", "seed.py:_acting_as"}
+
+
+# The schema's object types form one graph (Room.event, Event.rooms, ...): its modules refer to
+# each other's types through `strawberry.lazy`, which resolves them when the schema is built.
+# Every other layer is a tree of imports.
+CYCLES_ALLOWED_IN = {"schema"}
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = [p for layer in LAYERS for p in _sources(layer)] + [ROOT / "seed.py"]
+    modules = {_module(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = graph.setdefault(name, set())
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in modules}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                subs = {f"{node.module}.{a.name}" for a in node.names}
+                edges |= subs & modules.keys() or ({node.module} & modules.keys())
+        edges.discard(name)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(component)
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles_outside_the_schema_graph() -> None:
+    cycles = [c for c in _cycles(_graph()) if {m.split(".")[0] for m in c} - CYCLES_ALLOWED_IN]
+    assert cycles == []
+
+
+def test_no_function_local_imports_outside_the_schema_graph() -> None:
+    local = []
+    for layer in LAYERS:
+        if layer in CYCLES_ALLOWED_IN:
+            continue
+        for path in [*_sources(layer), *([ROOT / "seed.py"] if layer == "app" else [])]:
+            for function in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                    local += [
+                        f"{_name(path)}:{node.lineno}"
+                        for node in ast.walk(function)
+                        if isinstance(node, ast.Import | ast.ImportFrom)
+                    ]
+    assert local == []
