@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 import models
 from kernel.ids import encode
 from resolvers.pagination import Page
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe
 from schema.node import PageInfo
@@ -50,9 +51,7 @@ class AuditEntry:
             model=e,
         )
 
-    @strawberry.field(
-        description="Who made the change (null for the operators' retention command)."
-    )
+    @field(description="Who made the change (null for the operators' retention command).")
     def actor(self, info: Info) -> User | None:
         return maybe(
             info.context.loaders.user_by_id,

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import auth
+from schema.fields import mutation
 from schema.info import Info
 from schema.types import User
 
@@ -30,19 +31,17 @@ class AuthPayload:
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation(
-        description="Exchange an email and password for an access token and a refresh token."
-    )
+    @mutation(description="Exchange an email and password for an access token and a refresh token.")
     def login(self, info: Info, email: str, password: str) -> AuthPayload:
         return AuthPayload.from_pair(auth.login(info.context, email=email, password=password))
 
-    @strawberry.mutation(
+    @mutation(
         description="Exchange a refresh token for a new pair; the old refresh token stops working."
     )
     def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
         return AuthPayload.from_pair(auth.refresh(info.context, refresh_token=refresh_token))
 
-    @strawberry.mutation(
+    @mutation(
         description="Set a password with an invitation or reset token (from `agora invite`), and log in."
     )
     def set_password_with_token(self, info: Info, token: str, password: str) -> AuthPayload:
@@ -50,7 +49,7 @@ class AuthMutation:
             auth.set_password_with_token(info.context, token=token, password=password)
         )
 
-    @strawberry.mutation(
+    @mutation(
         description="Revoke the login chain of this refresh token. False when it was already invalid."
     )
     def logout(self, info: Info, refresh_token: str) -> bool:

@@ -7,6 +7,7 @@ import strawberry
 from kernel.errors import NotFoundError
 from kernel.ids import decode, decode_any
 from resolvers import events, lookup
+from schema.fields import field
 from schema.info import Info
 from schema.node import Node
 from schema.questions import question_node
@@ -28,7 +29,7 @@ NODE_LOADERS = {
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="Any object by its global id, if the viewer may know it.")
+    @field(description="Any object by its global id, if the viewer may know it.")
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
         viewer = info.context.require_viewer()
         decoded = decode_any(str(id))
@@ -38,14 +39,12 @@ class CoreQuery:
             raise NotFoundError(f"Nothing has the id {id!r}.")
         return NODE_LOADERS[decoded[0]](info.context, decoded[1])
 
-    @strawberry.field(description="The authenticated viewer, or null.")
+    @field(description="The authenticated viewer, or null.")
     def me(self, info: Info) -> User | None:
         viewer = info.context.viewer
         return User.from_model(viewer.user) if viewer is not None else None
 
-    @strawberry.field(
-        description="Events the viewer belongs to or presides (all events for ADMIN)."
-    )
+    @field(description="Events the viewer belongs to or presides (all events for ADMIN).")
     def events(self, info: Info) -> list[Event]:
         return [Event.from_model(e) for e in events.list_events(info.context)]
 

@@ -24,6 +24,7 @@ from permissions.rules import (
 from resolvers import lookup, questions
 from resolvers.context import Context
 from schema.enums import QuestionModeration
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe
 from schema.node import Node, PageInfo
@@ -88,7 +89,7 @@ class Question(Node):
     def author(self, info: Info) -> Member | None:
         return maybe(info.context.loaders.member_by_id, self.model.author_id, Member.from_model)
 
-    @strawberry.field(description="Who wrote the answer (the last one to edit it).")
+    @field(description="Who wrote the answer (the last one to edit it).")
     def answered_by(self, info: Info) -> User | None:
         return maybe(
             info.context.loaders.user_by_id,
@@ -96,7 +97,7 @@ class Question(Node):
             partial(User.from_model, event_id=self.model.event_id),
         )
 
-    @strawberry.field(description="True when the viewer has upvoted it.")
+    @field(description="True when the viewer has upvoted it.")
     def upvoted_by_me(self, info: Info) -> bool:
         member = info.context.require_viewer().member_in(self.model.event_id)
         if member is None or member.id is None or self.model.id is None:

@@ -13,6 +13,7 @@ from kernel.ids import encode
 from permissions import Subject, subjects
 from resolvers.pagination import Page
 from schema.enums import DenyReason, ScanStatus
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
 from schema.node import Node, PageInfo
@@ -39,7 +40,7 @@ class Visit(Node):
             model=v,
         )
 
-    @strawberry.field(
+    @field(
         description="The exposant's labels on the lead: trimmed, lowercase, each once, in alphabetical order."
     )
     def tags(self, info: Info) -> list[str]:
@@ -49,7 +50,7 @@ class Visit(Node):
     def subject(self) -> Subject:
         return subjects.visit_subject(self.model)
 
-    @strawberry.field(description="The participant whose badge was scanned.")
+    @field(description="The participant whose badge was scanned.")
     def participant(self, info: Info) -> Member:
         return one(info.context.loaders.member_by_id, self.model.participant_id, Member.from_model)
 
@@ -85,17 +86,17 @@ class RoomAccess(Node):
     def room(self, info: Info) -> Room:
         return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
-    @strawberry.field(description="The session the scan was for, if one was running or about to.")
+    @field(description="The session the scan was for, if one was running or about to.")
     def session(self, info: Info) -> Session | None:
         return maybe(info.context.loaders.session_by_id, self.model.session_id, Session.from_model)
 
-    @strawberry.field(
+    @field(
         description="The member whose badge was presented; null when the code matched no member of this event."
     )
     def member(self, info: Info) -> Member | None:
         return maybe(info.context.loaders.member_by_id, self.model.member_id, Member.from_model)
 
-    @strawberry.field(description="The controller who scanned.")
+    @field(description="The controller who scanned.")
     def controller(self, info: Info) -> Member:
         assert self.model.controller_id is not None, "scan recorded without a controller"
         return one(info.context.loaders.member_by_id, self.model.controller_id, Member.from_model)

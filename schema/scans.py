@@ -18,6 +18,7 @@ from permissions.rules import (
 )
 from resolvers import scanning, transactions, visits
 from schema.enums import DenyReason, ScanStatus
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
 from schema.scan_types import RoomAccess, Visit
@@ -60,11 +61,11 @@ class ScanResult:
             model=a,
         )
 
-    @strawberry.field(description="The member whose badge it is, when of this event.")
+    @field(description="The member whose badge it is, when of this event.")
     def member(self, info: Info) -> Member | None:
         return _member(info, self.model.member_id)
 
-    @strawberry.field(description="The session the door admits to at the scan's moment, if any.")
+    @field(description="The session the door admits to at the scan's moment, if any.")
     def session(self, info: Info) -> Session | None:
         return _session(info, self.model.session_id)
 
@@ -72,7 +73,7 @@ class ScanResult:
     def room(self, info: Info) -> Room:
         return _room(info, self.model.room_id)
 
-    @strawberry.field(description="The scan-log entry (the first one, for a duplicate).")
+    @field(description="The scan-log entry (the first one, for a duplicate).")
     def access(self) -> RoomAccess:
         return RoomAccess.from_model(self.model)
 

@@ -15,6 +15,7 @@ from permissions.requirements import ASSIGNMENT_BY_ID
 from permissions.rules import EVENT_STAFF
 from resolvers import lookup, staff
 from resolvers.context import Context
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
 from schema.node import Node
@@ -64,15 +65,15 @@ class RoomAssignment(Node):
     def room(self, info: Info) -> Room:
         return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
 
-    @strawberry.field(description="True while the assignment runs (at the time of the request).")
+    @field(description="True while the assignment runs (at the time of the request).")
     def is_active(self, info: Info) -> bool:
         return self.model.covers(info.context.now)
 
-    @strawberry.field(description="Who made the assignment.")
+    @field(description="Who made the assignment.")
     def assigned_by(self, info: Info) -> User | None:
         return _user(info, self.model.assigned_by_id, self.model.event_id)
 
-    @strawberry.field(description="Who ended or cancelled the assignment early, if anyone.")
+    @field(description="Who ended or cancelled the assignment early, if anyone.")
     def ended_by(self, info: Info) -> User | None:
         return _user(info, self.model.ended_by_id, self.model.event_id)
 

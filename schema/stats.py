@@ -15,6 +15,7 @@ import models
 from kernel.ids import encode
 from resolvers import stats as stats_resolvers
 from schema.enums import DenyReason, ScanStatus
+from schema.fields import field
 from schema.info import Info
 from schema.scan_types import (
     RoomAccessConnection,
@@ -64,34 +65,32 @@ class ExposantStats:
             )
         return self.cache["totals"]
 
-    @strawberry.field(description="Every visit recorded by this exposant.")
+    @field(description="Every visit recorded by this exposant.")
     def total_visits(self, info: Info) -> int:
         return self._totals(info).total
 
-    @strawberry.field(description="Visits since midnight in the event's time zone.")
+    @field(description="Visits since midnight in the event's time zone.")
     def today_visits(self, info: Info) -> int:
         return self._totals(info).today
 
-    @strawberry.field(description="Distinct participants scanned.")
+    @field(description="Distinct participants scanned.")
     def unique_visitors(self, info: Info) -> int:
         return self._totals(info).unique
 
-    @strawberry.field(description="Visits per hour (local to the event), oldest hour first.")
+    @field(description="Visits per hour (local to the event), oldest hour first.")
     def by_hour(self, info: Info) -> list[HourCount]:
         return _hours(
             stats_resolvers.exposant_visits_by_hour(info.context, self.member, self.event)
         )
 
-    @strawberry.field(
-        description="Visits per tag, most used first, then by tag; at most the 100 most used."
-    )
+    @field(description="Visits per tag, most used first, then by tag; at most the 100 most used.")
     def by_tag(self, info: Info) -> list[TagCount]:
         return [
             TagCount(tag=r.tag, count=r.count)
             for r in stats_resolvers.exposant_visits_by_tag(info.context, self.member)
         ]
 
-    @strawberry.field(
+    @field(
         description="Newest first. `first` defaults to 50 and is capped at 100; cursors stay valid as visits arrive."
     )
     def visits(
@@ -107,7 +106,7 @@ class ExposantStats:
         )
         return visit_connection(page)
 
-    @strawberry.field(
+    @field(
         description="Absolute path of a CSV export of the visits (leads): UTF-8, header row; send the same Bearer token."
     )
     def csv_url(self) -> str:
@@ -136,30 +135,30 @@ class RoomStats:
             )
         return self.cache["totals"]
 
-    @strawberry.field(description="Every badge presented, granted or denied.")
+    @field(description="Every badge presented, granted or denied.")
     def total_scans(self, info: Info) -> int:
         return self._totals(info).total
 
-    @strawberry.field(description="Scans that let the member in.")
+    @field(description="Scans that let the member in.")
     def granted(self, info: Info) -> int:
         return self._totals(info).granted
 
-    @strawberry.field(description="Scans refused ('blocks').")
+    @field(description="Scans refused ('blocks').")
     def denied(self, info: Info) -> int:
         return self._totals(info).denied
 
-    @strawberry.field(description="Distinct members granted entry.")
+    @field(description="Distinct members granted entry.")
     def unique_members(self, info: Info) -> int:
         return self._totals(info).unique_members
 
-    @strawberry.field(description="Denied scans per reason, most frequent first.")
+    @field(description="Denied scans per reason, most frequent first.")
     def by_reason(self, info: Info) -> list[ReasonCount]:
         rows = stats_resolvers.room_denials_by_reason(
             info.context, self.room, since=self.since, until=self.until
         )
         return [ReasonCount(reason=reason, count=n) for reason, n in rows]
 
-    @strawberry.field(description="Scans per hour (local to the event), oldest hour first.")
+    @field(description="Scans per hour (local to the event), oldest hour first.")
     def by_hour(self, info: Info) -> list[HourCount]:
         return _hours(
             stats_resolvers.room_scans_by_hour(
@@ -167,7 +166,7 @@ class RoomStats:
             )
         )
 
-    @strawberry.field(
+    @field(
         description="Newest first. `first` defaults to 50 and is capped at 100; cursors stay valid as scans arrive."
     )
     def scans(
@@ -232,32 +231,32 @@ class EventStats:
             self.cache["totals"] = stats_resolvers.event_totals(info.context, self.event)
         return self.cache["totals"]
 
-    @strawberry.field(description="Members of the event, every role.")
+    @field(description="Members of the event, every role.")
     def members(self, info: Info) -> int:
         return self._totals(info).members
 
-    @strawberry.field(description="Members granted entry at least once.")
+    @field(description="Members granted entry at least once.")
     def checked_in(self, info: Info) -> int:
         return self._totals(info).checked_in
 
-    @strawberry.field(description="Every badge presented at any door.")
+    @field(description="Every badge presented at any door.")
     def total_scans(self, info: Info) -> int:
         return self._totals(info).total_scans
 
-    @strawberry.field(description="Scans refused at any door.")
+    @field(description="Scans refused at any door.")
     def denied(self, info: Info) -> int:
         return self._totals(info).denied
 
-    @strawberry.field(description="Scans per hour (local to the event), oldest hour first.")
+    @field(description="Scans per hour (local to the event), oldest hour first.")
     def scans_by_hour(self, info: Info) -> list[HourCount]:
         return _hours(stats_resolvers.event_scans_by_hour(info.context, self.event))
 
-    @strawberry.field(description="Every session of the programme, by start time.")
+    @field(description="Every session of the programme, by start time.")
     def sessions(self, info: Info) -> list[SessionAttendance]:
         rows = stats_resolvers.event_session_attendance(info.context, self.event)
         return [SessionAttendance.from_row(r) for r in rows]
 
-    @strawberry.field(
+    @field(
         description="Absolute path of a CSV export of the event's scan log, newest first (organizers, gestionnaires, admins); send the same Bearer token."
     )
     def scans_csv_url(self) -> str:

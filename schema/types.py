@@ -33,6 +33,7 @@ from resolvers import members as member_resolvers
 from resolvers import staff as staff_resolvers
 from resolvers import stats as stats_resolvers
 from schema.enums import AnnonceTarget, PaymentStatus, SessionKind, SessionStatus
+from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
 from schema.node import Node, PageInfo
@@ -113,7 +114,7 @@ class File(Node):
             uploaded_at=f.uploaded_at,
         )
 
-    @strawberry.field(
+    @field(
         description="Absolute path on this server (for example /files/<id>) that serves the bytes to an authorized viewer."
     )
     def url(self) -> str:
@@ -153,7 +154,7 @@ class Event(Node):
     def subject(self) -> Subject:
         return subjects.event_subject(self.model)
 
-    @strawberry.field(description="The event's president (ORGANIZER in @allow).")
+    @field(description="The event's president (ORGANIZER in @allow).")
     def president(self, info: Info) -> User | None:
         return maybe(
             info.context.loaders.user_by_id,
@@ -161,24 +162,22 @@ class Event(Node):
             partial(User.from_model, event_id=self.model.id),
         )
 
-    @strawberry.field(description="The programme (PDF).")
+    @field(description="The programme (PDF).")
     def programme(self, info: Info) -> File | None:
         return _event_file(info, self.model.id, models.FileKind.PROGRAMME)
 
-    @strawberry.field(description="The visitors' guide (PDF).")
+    @field(description="The visitors' guide (PDF).")
     def guide(self, info: Info) -> File | None:
         return _event_file(info, self.model.id, models.FileKind.GUIDE)
 
-    @strawberry.field(description="The event's rooms, by name.")
+    @field(description="The event's rooms, by name.")
     def rooms(self, info: Info) -> list[Room]:
         assert self.model.id is not None
         return [
             Room.from_model(r) for r in info.context.loaders.rooms_by_event_id.load(self.model.id)
         ]
 
-    @strawberry.field(
-        description="The programme, by start time; optionally only one kind, status or room."
-    )
+    @field(description="The programme, by start time; optionally only one kind, status or room.")
     def sessions(
         self,
         info: Info,
@@ -197,7 +196,7 @@ class Event(Node):
             and (room_pk is None or s.room_id == room_pk)
         ]
 
-    @strawberry.field(
+    @field(
         description="Announcements targeted at the viewer's role (ORGANIZER and ADMIN see all), newest first."
     )
     def annonces(self, info: Info) -> list[Annonce]:
@@ -208,12 +207,12 @@ class Event(Node):
             )
         ]
 
-    @strawberry.field(description="The viewer's own membership in this event, if any.")
+    @field(description="The viewer's own membership in this event, if any.")
     def my_membership(self, info: Info) -> Member | None:
         member = info.context.require_viewer().member_in(self.model.id)
         return Member.from_model(member) if member is not None else None
 
-    @strawberry.field(
+    @field(
         description="The event's exposants (name, company, stand plan), for every member: the salon directory."
     )
     def exposants(self, info: Info) -> list[Member]:
@@ -305,7 +304,7 @@ class Event(Node):
             for a in rows
         ]
 
-    @strawberry.field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
+    @field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
     def ical_url(self) -> str:
         return f"/events/{self.id}/programme.ics"
 
@@ -346,7 +345,7 @@ class Room(Node):
     def event(self, info: Info) -> Event:
         return one(info.context.loaders.event_by_id, self.model.event_id, Event.from_model)
 
-    @strawberry.field(description="The room's sessions, by start time.")
+    @field(description="The room's sessions, by start time.")
     def sessions(self, info: Info) -> list[Session]:
         assert self.model.id is not None
         return [
@@ -367,19 +366,17 @@ class Room(Node):
         loader = info.context.loaders.staff_by_room_id_at(moment)
         return [RoomAssignment.from_model(a) for a in loader.load(self.model.id)]
 
-    @strawberry.field(description="The session running now in this room, if any.")
+    @field(description="The session running now in this room, if any.")
     def current_session(self, info: Info) -> Session | None:
         found = stats_resolvers.current_session(info.context, self.model)
         return Session.from_model(found) if found is not None else None
 
-    @strawberry.field(description="The next session to start in this room, if any.")
+    @field(description="The next session to start in this room, if any.")
     def next_session(self, info: Info) -> Session | None:
         found = stats_resolvers.next_session(info.context, self.model)
         return Session.from_model(found) if found is not None else None
 
-    @strawberry.field(
-        description="Distinct members granted entry to the current session (0 when none runs)."
-    )
+    @field(description="Distinct members granted entry to the current session (0 when none runs).")
     def occupancy(self, info: Info) -> int:
         assert self.model.id is not None
         return info.context.loaders.occupancy_by_room_id.load(self.model.id)
@@ -469,7 +466,7 @@ class Session(Node):
                 result.append(SessionAccess.for_member(self.model, member, access))
         return result
 
-    @strawberry.field(
+    @field(
         description="The viewer's access to this session (null when the viewer holds no membership)."
     )
     def my_access(self, info: Info) -> SessionAccess | None:
@@ -516,11 +513,11 @@ class Badge:
     def from_model(cls, b: models.Badge) -> Badge:
         return cls(code=b.code, revoked=b.revoked_at is not None, issued_at=b.issued_at)
 
-    @strawberry.field(description="The QR code as an SVG document.")
+    @field(description="The QR code as an SVG document.")
     def qr_svg(self) -> str:
         return badge_resolvers.qr_svg(self.code)
 
-    @strawberry.field(description="The QR code as a data: URI of a PNG image.")
+    @field(description="The QR code as a data: URI of a PNG image.")
     def qr_png(self) -> str:
         return badge_resolvers.qr_png_data_uri(self.code)
 
@@ -580,7 +577,7 @@ class Member(Node):
         assert self.model.id is not None
         return maybe(info.context.loaders.badge_by_member_id, self.model.id, Badge.from_model)
 
-    @strawberry.field(description="An exposant's stand plan (PDF).")
+    @field(description="An exposant's stand plan (PDF).")
     def plan(self, info: Info) -> File | None:
         assert self.model.id is not None
         return maybe(info.context.loaders.plan_by_member_id, self.model.id, File.from_model)
@@ -698,9 +695,7 @@ class Annonce(Node):
         assert user is not None
         return User.from_model(user, event_id=self.model.event_id)
 
-    @strawberry.field(
-        description="True when the viewer may edit or delete it (only its author may)."
-    )
+    @field(description="True when the viewer may edit or delete it (only its author may).")
     def can_edit(self, info: Info) -> bool:
         return self.model.created_by_id == info.context.require_viewer().user_id
 
