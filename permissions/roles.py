@@ -8,7 +8,9 @@ import strawberry
 
 import models
 
-Role = strawberry.enum(
+# The model's enum is made a GraphQL enum (strawberry.enum marks the class itself and returns
+# it), then named here: the same class, which the type checker reads as a type.
+strawberry.enum(
     models.Role,
     description=(
         "Roles. A member holds exactly one of the four event roles in each event it belongs to. "
@@ -16,6 +18,7 @@ Role = strawberry.enum(
         "@allow only."
     ),
 )
+Role = models.Role
 
 
 @strawberry.enum(description="Extra condition on an @allow.")
