@@ -9,7 +9,7 @@ import strawberry
 
 import models
 from kernel.ids import decode, encode
-from permissions import allowed, subjects
+from permissions import Role, allowed, subjects
 from permissions.policy import Subject
 from permissions.requirements import ASSIGNMENT_BY_ID
 from permissions.rules import EVENT_STAFF
@@ -19,7 +19,7 @@ from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
 from schema.node import Node
-from schema.types import Member, Role, Room, User
+from schema.types import Member, Room, User
 
 
 @strawberry.type(
