@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.file_uploads import Upload
 
 import models
 from kernel.ids import decode
@@ -14,6 +13,7 @@ from resolvers import files
 from schema.enums import EventFileKind
 from schema.info import Info
 from schema.types import File
+from schema.uploads import UploadedFile
 
 
 @strawberry.type
@@ -24,7 +24,7 @@ class FileMutation:
         description="Upload the event's programme or guide (a PDF); it replaces the previous one.",
     )
     def upload_event_file(
-        self, info: Info, event_id: strawberry.ID, kind: EventFileKind, file: Upload
+        self, info: Info, event_id: strawberry.ID, kind: EventFileKind, file: UploadedFile
     ) -> File:
         stored = files.upload_event_file(
             info.context,
@@ -41,7 +41,9 @@ class FileMutation:
         subject=subjects.MEMBER_ARG,
         description="Upload an exposant's stand plan (a PDF); it replaces the previous one.",
     )
-    def upload_exposant_plan(self, info: Info, member_id: strawberry.ID, file: Upload) -> File:
+    def upload_exposant_plan(
+        self, info: Info, member_id: strawberry.ID, file: UploadedFile
+    ) -> File:
         stored = files.upload_exposant_plan(
             info.context,
             member_id=decode("Member", member_id),

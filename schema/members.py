@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.file_uploads import Upload
 
 from kernel.ids import decode
 from permissions import Role, allowed, subjects
@@ -12,6 +11,7 @@ from resolvers import files, members
 from resolvers.lookup import get_event
 from schema.info import Info
 from schema.types import Member
+from schema.uploads import UploadedFile
 
 
 @strawberry.input(description="A member to add: role is one of the four event roles.")
@@ -66,7 +66,9 @@ class MemberMutation:
         subject=subjects.EVENT_ARG,
         description="CSV with header email,full_name,role[,company]; rows that fail are reported, the others are kept.",
     )
-    def import_members(self, info: Info, event_id: strawberry.ID, file: Upload) -> ImportReport:
+    def import_members(
+        self, info: Info, event_id: strawberry.ID, file: UploadedFile
+    ) -> ImportReport:
         event = get_event(info.context, event_id=decode("Event", event_id))
         data = files.read_limited(info.context, file.file)
         report = members.import_members(info.context, event=event, data=data)
