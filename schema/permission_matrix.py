@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import strawberry
+from strawberry.types.base import StrawberryObjectDefinition
 
 from models import Role
 from permissions.fields import rules_of
@@ -57,7 +58,10 @@ def render(schema: strawberry.Schema) -> str:
     by_type: dict[str, list[tuple[str, tuple[Allow, ...]]]] = defaultdict(list)
     for graphql_type in schema.schema_converter.type_map.values():
         definition = graphql_type.definition
-        for field in getattr(definition, "fields", None) or ():
+        # Only object types have fields (enums, scalars and unions carry no @allow).
+        if not isinstance(definition, StrawberryObjectDefinition):
+            continue
+        for field in definition.fields:
             rules = rules_of(field)
             if rules:
                 by_type[definition.name].append(
