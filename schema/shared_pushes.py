@@ -27,7 +27,7 @@ class SharedData(dict[str, Any]):
 
     def encoded(self, dumps: Callable[[Any], str]) -> str:
         try:
-            return self._encoded  # type: ignore[no-any-return]
+            return self._encoded
         except AttributeError:
             self._encoded: str = dumps(self)
             return self._encoded
@@ -43,8 +43,9 @@ class SharedPushExecutor(StrawberryGraphQLCoreExecutionContext):
 
     _event = False
 
-    def build_per_event_executor(self, payload: Any) -> Any:
+    def build_per_event_executor(self, payload: Any) -> SharedPushExecutor:
         executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, SharedPushExecutor), "a per-event executor copies this one"
         executor._event = True
         return executor
 
