@@ -46,8 +46,9 @@ class AuditEntry:
             at=e.at,
             action=e.action,
             subject_id=strawberry.ID(e.subject_id) if e.subject_id is not None else None,
-            before=e.before,
-            after=e.after,
+            # JSON is Strawberry's name for any JSON value (the stored mapping itself).
+            before=JSON(e.before) if e.before is not None else None,
+            after=JSON(e.after) if e.after is not None else None,
             model=e,
         )
 
