@@ -7,7 +7,6 @@ asking for `totalVisits`, `todayVisits` and `uniqueVisitors` together costs one 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -52,7 +51,7 @@ class ReasonCount:
 class ExposantStats:
     member: strawberry.Private[models.Member]
     event: strawberry.Private[models.Event]
-    cache: strawberry.Private[dict[str, Any]]
+    cache: strawberry.Private[dict[str, stats_resolvers.ExposantTotals]]
 
     @classmethod
     def for_member(cls, member: models.Member, event: models.Event) -> ExposantStats:
@@ -120,7 +119,7 @@ class RoomStats:
     event: strawberry.Private[models.Event]
     since: strawberry.Private[datetime | None]
     until: strawberry.Private[datetime | None]
-    cache: strawberry.Private[dict[str, Any]]
+    cache: strawberry.Private[dict[str, stats_resolvers.RoomTotals]]
 
     @classmethod
     def for_room(
@@ -220,7 +219,7 @@ class SessionAttendance:
 )
 class EventStats:
     event: strawberry.Private[models.Event]
-    cache: strawberry.Private[dict[str, Any]]
+    cache: strawberry.Private[dict[str, stats_resolvers.EventTotals]]
 
     @classmethod
     def for_event(cls, event: models.Event) -> EventStats:
