@@ -350,7 +350,9 @@ class Subscription:
             )
             member = ctx.viewer.member_in(session.event_id) if ctx.viewer else None
             if member is not None and member.id is not None and changed:
-                ctx.loaders.upvoted_by_member(member.id).load_many([q.id for q in changed])
+                ctx.loaders.upvoted_by_member(member.id).load_many(
+                    [q.id for q in changed if q.id is not None]
+                )
             return [Question.from_model(q, session) for q in changed]
 
         while True:

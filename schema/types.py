@@ -200,6 +200,7 @@ class Event(Node):
         description="Announcements targeted at the viewer's role (ORGANIZER and ADMIN see all), newest first."
     )
     def annonces(self, info: Info) -> list[Annonce]:
+        assert self.model.id is not None
         return [
             Annonce.from_model(a)
             for a in subjects.readable_annonces(
