@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, SubsequentIncrementalExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types.execution import ExecutionResult
+from strawberry.types import StreamExecutionResult
 
 from kernel.errors import AgoraError
 
@@ -60,8 +60,10 @@ class ErrorCodes(SchemaExtension):
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
 
-    def on_stream_result(self, result: ExecutionResult) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         # Subscriptions: each push (and a refusal before the first) is coded before it is sent.
-        if result.errors:
+        # (The later frames of incremental delivery, which this schema does not enable, carry
+        # no errors of their own.)
+        if not isinstance(result, SubsequentIncrementalExecutionResult) and result.errors:
             result.errors = [coded(e) for e in result.errors]
         yield
