@@ -134,12 +134,7 @@ class AgoraContext:
         """A context of its own for a read that several subscriptions share: its session,
         clock and loaders are nobody's, and no viewer (the read judges nothing)."""
         assert self.open_session is not None
-        return AgoraContext(
-            db=self.open_session(),
-            settings=self.settings,
-            clock=Clock(models.utcnow()),
-            open_session=self.open_session,
-        )
+        return AgoraContext.open(self.open_session, self.settings, open_session=self.open_session)
 
     def access_token(self) -> str | None:
         """The bearer token of the request, or of the WebSocket's `connection_init`."""

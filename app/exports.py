@@ -20,7 +20,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from app.context import AgoraContext
-from app.routes import route_endpoint
+from app.routes import route
 from kernel.ids import decode
 from kernel.settings import Settings
 from permissions import subjects
@@ -105,14 +105,6 @@ def export_routes(settings: Settings, sessions: sessionmaker[Session]) -> list[R
         return _csv_response(csv_lines(SCAN_HEADER, rows, zone), f"scans-{event.id}.csv")
 
     return [
-        Route(
-            VISITS_CSV.path,
-            route_endpoint(settings, sessions, exposant_visits),
-            methods=[VISITS_CSV.method],
-        ),
-        Route(
-            SCANS_CSV.path,
-            route_endpoint(settings, sessions, event_scans),
-            methods=[SCANS_CSV.method],
-        ),
+        route(VISITS_CSV, settings, sessions, exposant_visits),
+        route(SCANS_CSV, settings, sessions, event_scans),
     ]

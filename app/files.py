@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from app.context import AgoraContext
-from app.routes import route_endpoint
+from app.routes import route
 from kernel.ids import decode
 from kernel.settings import Settings
 from permissions import subjects
@@ -46,15 +46,7 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
         )
 
     return [
-        Route(
-            FILE_DOWNLOAD.path,
-            route_endpoint(settings, sessions, download),
-            methods=[FILE_DOWNLOAD.method],
-        ),
-        Route(
-            PROGRAMME_ICS.path,
-            # Calendar apps cannot send headers: the feed's address may carry the token.
-            route_endpoint(settings, sessions, programme_ics, token_in_query=True),
-            methods=[PROGRAMME_ICS.method],
-        ),
+        route(FILE_DOWNLOAD, settings, sessions, download),
+        # Calendar apps cannot send headers: the feed's address may carry the token.
+        route(PROGRAMME_ICS, settings, sessions, programme_ics, token_in_query=True),
     ]

@@ -14,23 +14,28 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import AsyncContentStream, Content, Response, StreamingResponse
+from starlette.routing import Route
 
 from app.context import AgoraContext, bearer_token
 from app.errors import agora_error_response
 from kernel.errors import AgoraError
 from kernel.settings import Settings
+from permissions.routes import RouteRules
 
 UseCase = Callable[[AgoraContext, Request], Response]
 
 
-def route_endpoint(
+def route(
+    rules: RouteRules,
     settings: Settings,
     sessions: sessionmaker[Session],
     use_case: UseCase,
     *,
     token_in_query: bool = False,
-) -> Callable[[Request], Response]:
-    """A sync endpoint (Starlette runs it in a worker thread, like the GraphQL operations)."""
+) -> Route:
+    """The route `rules` names (its method and path), served by `use_case`, which authorizes
+    with those rules. A sync endpoint: Starlette runs it in a worker thread, like the GraphQL
+    operations."""
 
     def endpoint(request: Request) -> Response:
         token = bearer_token(request.headers)
@@ -52,7 +57,7 @@ def route_endpoint(
             ctx.close()
         return response
 
-    return endpoint
+    return Route(rules.path, endpoint, methods=[rules.method])
 
 
 async def _closing(body: AsyncContentStream, ctx: AgoraContext) -> AsyncIterator[Content]:

@@ -1,6 +1,6 @@
 """Policy: roles, conditions and the @allow mechanism. Pure checks over the viewer and the object."""
 
-from permissions.fields import AllowDirective, Requirement, allowed, enforce, judge
+from permissions.fields import AllowDirective, Requirement, allowed, judge
 from permissions.policy import Allow, Subject, permits
 from permissions.roles import Condition, Role
 from resolvers.viewer import Viewer
@@ -14,7 +14,6 @@ __all__ = [
     "Subject",
     "Viewer",
     "allowed",
-    "enforce",
     "judge",
     "permits",
 ]

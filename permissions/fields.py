@@ -27,10 +27,11 @@ from strawberry.schema_directive import Location
 from strawberry.utils.aio import aclosing
 
 import models
-from kernel.errors import ForbiddenError, UnauthenticatedError
+from kernel.errors import ForbiddenError
 from kernel.moments import Clock
 from permissions.policy import Allow, Subject, describe, permits
 from permissions.roles import Condition
+from resolvers.context import Context
 
 # Rights are checked again before a push at least this often (see AllowExtension._each_push),
 # for a change that reached the database without news (news and time are followed exactly).
@@ -71,23 +72,6 @@ RequirementFinder = Callable[[Any, Any, dict[str, Any]], Subject | None]
 T = TypeVar("T")
 
 
-def _viewer(ctx: Any) -> Any:
-    viewer = ctx.viewer
-    if viewer is None:
-        raise UnauthenticatedError("Log in first: this needs an access token.")
-    return viewer
-
-
-def enforce(
-    ctx: Any, rules: tuple[Allow, ...], subject: Subject, refusal: str, clock: Clock | None = None
-) -> None:
-    """UNAUTHENTICATED without a viewer; FORBIDDEN (`refusal`) unless one of `rules` grants the
-    viewer `subject`: a Requirement's check. (A field's @allow words its refusal with the field's
-    name, a route's with what it serves; all three decide with the same `permits`.)"""
-    if not permits(_viewer(ctx), rules, subject, clock or ctx.clock):
-        raise ForbiddenError(refusal)
-
-
 @dataclass(frozen=True)
 class Requirement:
     """A check beyond a field's @allow, for what some arguments ask (or for an object reached
@@ -102,16 +86,20 @@ class Requirement:
     # Where the field's arguments name the object; None: the caller gives it (`check`).
     find: RequirementFinder | None = None
 
-    def check(self, ctx: Any, subject: Subject, clock: Clock | None = None) -> None:
-        enforce(ctx, self.rules, subject, self.refusal, clock)
+    def check(self, ctx: Context, subject: Subject, clock: Clock | None = None) -> None:
+        """UNAUTHENTICATED without a viewer; FORBIDDEN (`refusal`) unless one of `rules` grants
+        the viewer `subject`. (A field's @allow words its refusal with the field's name, a
+        route's with what it serves; all three decide with the same `permits`.)"""
+        if not permits(ctx.require_viewer(), self.rules, subject, clock or ctx.clock):
+            raise ForbiddenError(self.refusal)
 
 
 def judge(
-    ctx: Any, rules: tuple[Allow, ...], to_subject: Callable[[T], Subject]
+    ctx: Context, rules: tuple[Allow, ...], to_subject: Callable[[T], Subject]
 ) -> Callable[[T, datetime], bool]:
     """Whether `rules` grant the viewer each object, as of each one's own moment: for a batch
     that reports each refusal and goes on (offline scans, judged as of when they were made)."""
-    viewer = _viewer(ctx)
+    viewer = ctx.require_viewer()
     return lambda obj, at: permits(viewer, rules, to_subject(obj), at)
 
 
@@ -156,7 +144,7 @@ class AllowExtension(FieldExtension):
         clock: Clock | None = None,
     ) -> None:
         ctx = info.context
-        viewer = _viewer(ctx)
+        viewer = ctx.require_viewer()
         subject = self.find_subject(ctx, source, kwargs)
         if not permits(viewer, self.rules, subject, clock or ctx.clock):
             where = f"{self.message[:-1]} ({info.path.typename}.{info.field_name})."

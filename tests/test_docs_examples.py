@@ -22,10 +22,10 @@ once rendered) saying how a reader runs it on the demo event of `seed.py`:
 - `PLACEHOLDER -> REF`: the text PLACEHOLDER (an id, a time, a token) in the block and its
   variables is replaced by what REF names in the demo data, as a reader would replace it;
   `$name -> REF` sets a variable. REF is one of: `event`, `room NAME`, `session ROOM J2 14:00`,
-  `member EMAIL`, `slot EMAIL J2 00:00` (a staff slot by its start), `annonce TITLE`,
+  `member EMAIL`, `assignment EMAIL J2 00:00` (a staff assignment by its start), `annonce TITLE`,
   `question TEXT`, `visit EMAIL` (an exposant's visit to that participant), `J1 09:00` (a time
   on the event's first, second… day, in its time zone), `now`, `room held now by EMAIL`,
-  `end of the slot held now by EMAIL`, `invitation EMAIL` (the token `agora invite` prints),
+  `end of the assignment held now by EMAIL`, `invitation EMAIL` (the token `agora invite` prints),
   or a JSON value.
 - `PATH == JSON`: a value the page's text promises in the answer (a path in `data`, list
   indexes as numbers).
@@ -70,6 +70,7 @@ from kernel import security
 from kernel.settings import Settings
 from tests.api.conftest import minimal_pdf
 from tests.conftest import GraphQLClient, error_codes
+from tests.factories import password_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -316,9 +317,9 @@ class Demo:
         return self._one(f"member {email}", [m for m in members if m["email"] == email])
 
     def _held(self, email: str) -> dict[str, Any]:
-        slot = self._member(email)["currentAssignment"]
-        assert slot is not None, f"{email} holds no room now"
-        return slot
+        assignment = self._member(email)["currentAssignment"]
+        assert assignment is not None, f"{email} holds no room now"
+        return assignment
 
     def _moment(self, day: str, clock: str) -> datetime:
         zone = ZoneInfo(self.event["timezone"])
@@ -357,14 +358,14 @@ class Demo:
     def member(self, email: str) -> str:
         return self._member(email)["id"]
 
-    def slot(self, email: str, day: str, clock: str) -> str:
+    def assignment(self, email: str, day: str, clock: str) -> str:
         starts = self._moment(day, clock)
         found = [
             a
             for a in self.event["staffAssignments"]
             if a["member"]["email"] == email and datetime.fromisoformat(a["startsAt"]) == starts
         ]
-        return self._one(f"slot of {email} from J{day} {clock}", found)["id"]
+        return self._one(f"assignment of {email} from J{day} {clock}", found)["id"]
 
     def annonce(self, title: str) -> str:
         found = [a for a in self.event["annonces"] if a["title"] == title]
@@ -399,11 +400,11 @@ REFERENCES: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(r"now"), Demo.now),
     (re.compile(r"J(\d) (\d\d:\d\d)"), Demo.moment),
     (re.compile(r"room held now by (\S+)"), Demo.held_room),
-    (re.compile(r"end of the slot held now by (\S+)"), Demo.held_until),
+    (re.compile(r"end of the assignment held now by (\S+)"), Demo.held_until),
     (re.compile(r"room (.+)"), Demo.room),
     (re.compile(r"session (.+) J(\d) (\d\d:\d\d)"), Demo.session),
     (re.compile(r"member (\S+)"), Demo.member),
-    (re.compile(r"slot (\S+) J(\d) (\d\d:\d\d)"), Demo.slot),
+    (re.compile(r"assignment (\S+) J(\d) (\d\d:\d\d)"), Demo.assignment),
     (re.compile(r"annonce (.+)"), Demo.annonce),
     (re.compile(r"question (.+)"), Demo.question),
     (re.compile(r"visit (\S+)"), Demo.visit),
@@ -659,9 +660,6 @@ def test_chains_of_examples_end() -> None:
         walk(example, (example.name or example.id,))
 
 
-_HASHES: dict[str, str] = {}
-
-
 @pytest.fixture
 def reader(
     db: Session,
@@ -671,16 +669,10 @@ def reader(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Reader:
-    real_hash = security.hash_password
-
-    def hash_once(password: str) -> str:
-        # argon2 is slow by design: the demo's 30 users would cost seconds on every seed.
-        if password not in _HASHES:
-            _HASHES[password] = real_hash(password)
-        return _HASHES[password]
-
     with monkeypatch.context() as patch:
-        patch.setattr(security, "hash_password", hash_once)
+        # The demo's 30 users would cost seconds of argon2 on every seed: one real hash per
+        # password, shared with the factories.
+        patch.setattr(security, "hash_password", password_hash)
         seed.seed(db, settings)
 
     def invite(email: str) -> str:

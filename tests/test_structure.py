@@ -88,8 +88,8 @@ def test_access_is_decided_in_permissions_only() -> None:
 
 def test_every_way_in_opens_its_context_the_same_way() -> None:
     """GraphQL, the WebSocket, the HTTP routes and the command line start a request with
-    `AgoraContext.open`; nothing else builds a context (the seed, one transaction acting as many
-    users, and `reader`, a push's shared read, make theirs from a session they already hold)."""
+    `AgoraContext.open`, and so does a push's shared read (`reader`); nothing else builds a
+    context but the seed, one transaction acting as many users on the one session it holds."""
     built = set()
     for path in [*_sources("app"), *_sources("schema"), ROOT / "seed.py"]:
         for function in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -98,7 +98,7 @@ def test_every_way_in_opens_its_context_the_same_way() -> None:
             for node in ast.walk(function):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("Context"):
                     built.add(f"{_name(path)}:{function.name}")
-    assert built == {"app/context.py:reader", "seed.py:_acting_as"}
+    assert built == {"seed.py:_acting_as"}
 
 
 # The schema's object types form one graph (Room.event, Event.rooms, ...): its modules refer to
