@@ -3,17 +3,47 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 import models
-from kernel.ids import decode
+from kernel.ids import decode, encode
 from permissions import allowed, subjects
 from permissions.rules import EVENT_STAFF, EXPOSANT_SELF
 from resolvers import files
 from schema.enums import EventFileKind
+from schema.fields import field
 from schema.info import Info
-from schema.types import File
+from schema.node import Node
 from schema.uploads import UploadedFile
+
+
+@strawberry.type(name="File", description="An uploaded document (programme, guide, stand plan).")
+class File(Node):
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+    @classmethod
+    def from_model(cls, f: models.StoredFile) -> File:
+        assert f.id is not None
+        return cls(
+            id=strawberry.ID(encode("File", f.id)),
+            filename=f.filename,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+            uploaded_at=f.uploaded_at,
+        )
+
+    @field(
+        description="Absolute path on this server (for example /files/<id>) that serves the bytes to an authorized viewer."
+    )
+    def url(self) -> str:
+        return f"/files/{self.id}"
 
 
 @strawberry.type

@@ -6,13 +6,32 @@ import strawberry
 
 from kernel.errors import NotFoundError
 from kernel.ids import decode, decode_any
-from resolvers import events, lookup
+from permissions import subjects
+from permissions.requirements import ASSIGNMENT_BY_ID, QUESTION_BY_ID
+from resolvers import events, lookup, questions
+from resolvers.context import Context
 from schema.fields import field
+from schema.files import File
 from schema.info import Info
 from schema.node import Node
-from schema.questions import question_node
-from schema.staff import assignment_node
-from schema.types import Annonce, Event, File, Member, Room, Session, User
+from schema.types import Annonce, Event, Member, Question, Room, RoomAssignment, Session, User
+
+
+def _assignment(ctx: Context, pk: int) -> RoomAssignment:
+    assignment = lookup.get_assignment(ctx, assignment_id=pk)
+    ASSIGNMENT_BY_ID.check(ctx, subjects.assignment_subject(assignment))
+    return RoomAssignment.from_model(assignment)
+
+
+def _question(ctx: Context, pk: int) -> Question:
+    """One question by id, for whoever may read its session's questions."""
+    q = lookup.get_question(ctx, question_id=pk)
+    session = questions.session_of(ctx, q)
+    QUESTION_BY_ID.check(ctx, subjects.session_subject(session))
+    if q.is_hidden and not subjects.sees_hidden_questions(ctx, session):
+        raise NotFoundError(f"No question has the id {pk}.")
+    return Question.from_model(q, session)
+
 
 # Node types reachable through node(id): type name -> loader of a visible object.
 NODE_LOADERS = {
@@ -22,8 +41,8 @@ NODE_LOADERS = {
     "Member": lambda ctx, pk: Member.from_model(lookup.get_member(ctx, member_id=pk)),
     "Annonce": lambda ctx, pk: Annonce.from_model(lookup.get_annonce(ctx, annonce_id=pk)),
     "File": lambda ctx, pk: File.from_model(lookup.get_file(ctx, file_id=pk)),
-    "RoomAssignment": assignment_node,
-    "Question": question_node,
+    "RoomAssignment": _assignment,
+    "Question": _question,
 }
 
 

@@ -21,8 +21,7 @@ from schema.enums import DenyReason, ScanStatus
 from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
-from schema.scan_types import RoomAccess, Visit
-from schema.types import Member, Room, Session
+from schema.types import Member, Room, RoomAccess, Session, Visit
 
 # Who may scan at a room door: the contract's @allow of scanBadge and syncScans.
 T = TypeVar("T")

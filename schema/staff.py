@@ -3,91 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 import strawberry
 
 import models
-from kernel.ids import decode, encode
-from permissions import Role, allowed, subjects
-from permissions.policy import Subject
-from permissions.requirements import ASSIGNMENT_BY_ID
+from kernel.ids import decode
+from permissions import allowed, subjects
 from permissions.rules import EVENT_STAFF
-from resolvers import lookup, staff
-from resolvers.context import Context
-from schema.fields import field
+from resolvers import staff
 from schema.info import Info
-from schema.loading import maybe, one
-from schema.node import Node
-from schema.types import Member, Room, User
-
-
-@strawberry.type(
-    description="A staff member's assignment in one room. Never deleted: ended assignments keep their history."
-)
-class RoomAssignment(Node):
-    role: Role = strawberry.field(description="The member's role when assigned.")
-    starts_at: datetime
-    ends_at: datetime = strawberry.field(
-        description="When the assignment ends (or ended: endAssignment and reassignStaff shorten it)."
-    )
-    assigned_at: datetime
-    cancelled: bool = strawberry.field(
-        description="Ended before it began: kept for the record, it never held the room."
-    )
-    ended_at: datetime | None = strawberry.field(
-        description="When someone ended or cancelled the assignment early; null when it runs its course."
-    )
-    model: strawberry.Private[models.RoomAssignment]
-
-    @classmethod
-    def from_model(cls, a: models.RoomAssignment) -> RoomAssignment:
-        assert a.id is not None
-        return cls(
-            id=strawberry.ID(encode("RoomAssignment", a.id)),
-            role=models.Role(a.role),
-            starts_at=a.starts_at,
-            ends_at=a.ends_at,
-            assigned_at=a.assigned_at,
-            cancelled=a.cancelled,
-            ended_at=a.ended_at,
-            model=a,
-        )
-
-    def subject(self) -> Subject:
-        return subjects.assignment_subject(self.model)
-
-    @strawberry.field
-    def member(self, info: Info) -> Member:
-        return one(info.context.loaders.member_by_id, self.model.member_id, Member.from_model)
-
-    @strawberry.field
-    def room(self, info: Info) -> Room:
-        return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
-
-    @field(description="True while the assignment runs (at the time of the request).")
-    def is_active(self, info: Info) -> bool:
-        return self.model.covers(info.context.now)
-
-    @field(description="Who made the assignment.")
-    def assigned_by(self, info: Info) -> User | None:
-        return _user(info, self.model.assigned_by_id, self.model.event_id)
-
-    @field(description="Who ended or cancelled the assignment early, if anyone.")
-    def ended_by(self, info: Info) -> User | None:
-        return _user(info, self.model.ended_by_id, self.model.event_id)
-
-
-def assignment_node(ctx: Context, pk: int) -> RoomAssignment:
-    assignment = lookup.get_assignment(ctx, assignment_id=pk)
-    ASSIGNMENT_BY_ID.check(ctx, subjects.assignment_subject(assignment))
-    return RoomAssignment.from_model(assignment)
-
-
-def _user(info: Info, user_id: int | None, event_id: int) -> User | None:
-    return maybe(
-        info.context.loaders.user_by_id, user_id, partial(User.from_model, event_id=event_id)
-    )
+from schema.types import RoomAssignment
 
 
 @strawberry.input(description="A room for a staff member, from `startsAt` to `endsAt`.")
