@@ -13,11 +13,16 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-def one(loader: BatchLoader[K, V | None], key: K, convert: Callable[[V], T]) -> T:
+def required(loader: BatchLoader[K, V | None], key: K) -> V:
     """The row a foreign key guarantees (its absence is a broken database, not an answer)."""
     row = loader.load(key)
     assert row is not None, f"no row for the required key {key!r}"
-    return convert(row)
+    return row
+
+
+def one(loader: BatchLoader[K, V | None], key: K, convert: Callable[[V], T]) -> T:
+    """The row a foreign key guarantees, made its GraphQL type."""
+    return convert(required(loader, key))
 
 
 def maybe(loader: BatchLoader[K, V | None], key: K | None, convert: Callable[[V], T]) -> T | None:

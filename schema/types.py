@@ -56,7 +56,7 @@ from schema.enums import (
 from schema.fields import field
 from schema.files import File
 from schema.info import Info
-from schema.loading import maybe, one
+from schema.loading import maybe, one, required
 from schema.node import Node, PageInfo, page_edges
 
 # Users
@@ -373,8 +373,7 @@ class Room(Node):
         from_ = None if from_ is None else aware(from_, "`from`")
         to = None if to is None else aware(to, "`to`")
         stats_resolvers.check_period(from_, to)
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
+        event = required(info.context.loaders.event_by_id, self.model.event_id)
         return RoomStats.for_room(self.model, event, from_, to)
 
 
@@ -440,8 +439,7 @@ class Session(Node):
         result = []
         for access in rows:
             if payment_status is None or access.payment_status == payment_status:
-                member = info.context.loaders.member_by_id.load(access.member_id)
-                assert member is not None
+                member = required(info.context.loaders.member_by_id, access.member_id)
                 result.append(SessionAccess.for_member(self.model, member, access))
         return result
 
@@ -559,9 +557,7 @@ class Member(Node):
         )
 
     def _user(self, info: Info) -> models.User:
-        user = info.context.loaders.user_by_id.load(self.model.user_id)
-        assert user is not None
-        return user
+        return required(info.context.loaders.user_by_id, self.model.user_id)
 
     @strawberry.field
     def event(self, info: Info) -> Event:
@@ -611,8 +607,7 @@ class Member(Node):
 
         if self.model.role != Role.EXPOSANT:
             return None
-        event = info.context.loaders.event_by_id.load(self.model.event_id)
-        assert event is not None
+        event = required(info.context.loaders.event_by_id, self.model.event_id)
         return ExposantStats.for_member(self.model, event)
 
 
@@ -671,9 +666,11 @@ class Annonce(Node):
 
     @strawberry.field
     def created_by(self, info: Info) -> User:
-        user = info.context.loaders.user_by_id.load(self.model.created_by_id)
-        assert user is not None
-        return User.from_model(user, event_id=self.model.event_id)
+        return one(
+            info.context.loaders.user_by_id,
+            self.model.created_by_id,
+            partial(User.from_model, event_id=self.model.event_id),
+        )
 
     @field(description="True when the viewer may edit or delete it (only its author may).")
     def can_edit(self, info: Info) -> bool:
