@@ -1,4 +1,5 @@
-"""Questions asked during a session: asking, answering, moderating, upvoting, and the list."""
+"""Questions asked during a session: asking, answering, moderating, upvoting (the `Question`
+type and its list are in `schema/types.py`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Staff assignments: which gestionnaire or controller holds which room, when."""
+"""Staff assignments: assigning a gestionnaire or controller to a room, moving and ending it
+(the `RoomAssignment` type is in `schema/types.py`)."""
 
 from __future__ import annotations
 

@@ -1088,7 +1088,8 @@ class AuditEntryConnection:
         )
 
 
-# Statistics
+# Statistics: each stats object computes its figures on first use and keeps them for the
+# request, so asking for totalVisits, todayVisits and uniqueVisitors together costs one statement.
 
 
 @strawberry.type(description="A count of scans or visits in one hour.")
