@@ -4,11 +4,13 @@ Idempotent (it does nothing if the demo event exists) and deterministic: fixed e
 passwords and badge codes, so demo QR codes stay stable. The event starts on the day it is
 seeded, so a session is running whenever someone tries the demo. The event, rooms, members,
 sessions, paid accesses and annonces go through the same use cases as the API, so the demo
-obeys the same rules; all of it is one transaction.
+obeys the same rules; all of it is one transaction, whose contexts the caller makes
+(`app.context.acting_in`): `agora seed`, `agora serve --demo`, the tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,14 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 import models
-from app.context import AgoraContext
-from app.db import make_engine, make_session_factory
 from kernel.ids import encode
 from kernel.moments import Clock
-from kernel.settings import Settings, load_settings
 from models import AnnonceTarget, PaymentStatus, Role, SessionKind, SessionStatus
 from resolvers import annonces, events, members, rooms, scanning, sessions, staff, visits
+from resolvers.context import Context
 from resolvers.users import create_user, find_by_email
+
+# A context acting as the user, on the seed's session and in its one transaction.
+ActingAs = Callable[[models.User], Context]
 
 DEMO_EVENT = "Salon Agora — démo"
 DEMO_PASSWORD = "agora-demo"
@@ -61,22 +64,8 @@ def _user(db: Session, email: str, name: str, *, admin: bool = False) -> models.
     )
 
 
-class _SeedContext(AgoraContext):
-    """Each use case ends with a commit; the seed is one transaction, so it flushes instead."""
-
-    def commit(self) -> None:
-        self.db.flush()
-        self.loaders.clear()
-
-
-def _acting_as(db: Session, settings: Settings, user: models.User) -> AgoraContext:
-    ctx = _SeedContext(db=db, settings=settings, clock=Clock(models.utcnow()))
-    ctx.act_as(user)
-    return ctx
-
-
 def _member(
-    ctx: AgoraContext,
+    ctx: Context,
     event: models.Event,
     user: models.User,
     role: Role,
@@ -98,7 +87,7 @@ def _member(
     return member
 
 
-def seed(db: Session, settings: Settings, today: datetime | None = None) -> models.Event:
+def seed(db: Session, acting_as: ActingAs, today: datetime | None = None) -> models.Event:
     """Create the demo event unless it exists; returns it."""
     existing = db.exec(select(models.Event).where(models.Event.name == DEMO_EVENT)).first()
     if existing is not None:
@@ -114,7 +103,7 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
     admin = _user(db, "admin@agora.demo", "Platform admin", admin=True)
     president = _user(db, "president@agora.demo", "Claire Président")
     event = events.create_event(
-        _acting_as(db, settings, admin),
+        acting_as(admin),
         values=events.EventValues(
             name=DEMO_EVENT,
             description="Deux jours de conférences et d'ateliers autour de l'organisation d'événements.",
@@ -127,7 +116,7 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
     )
     assert event.id is not None
     assert admin.id is not None
-    ctx = _acting_as(db, settings, president)
+    ctx = acting_as(president)
 
     room_list = [
         rooms.create_room(
@@ -280,10 +269,10 @@ def seed(db: Session, settings: Settings, today: datetime | None = None) -> mode
 
     # A little door and stand activity, so stats have something to show: through the same
     # use cases as the scanner apps, each as of its own moment.
-    def scanning_as(member: models.Member, moment: datetime) -> AgoraContext:
+    def scanning_as(member: models.Member, moment: datetime) -> Context:
         user = db.get(models.User, member.user_id)
         assert user is not None
-        ctx = _acting_as(db, settings, user)
+        ctx = acting_as(user)
         ctx.clock = Clock(moment)
         return ctx
 
@@ -313,11 +302,3 @@ def print_logins() -> None:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, role in LOGINS:
         print(f"  {role:<26} {email:<28} {name}")
-
-
-if __name__ == "__main__":
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        seed(session, settings)
-    print_logins()

@@ -14,7 +14,7 @@ from tqdm import tqdm
 import models
 import seed
 from app.balance import GROUP_ENV, forget_group
-from app.context import AgoraContext
+from app.context import AgoraContext, acting_in
 from app.db import make_engine, make_session_factory
 from app.migrate import upgrade
 from kernel.errors import AgoraError, NotFoundError
@@ -50,7 +50,7 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     settings = _settings()
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as db:
-        seed.seed(db, settings)
+        seed.seed(db, acting_in(db, settings))
     engine.dispose()
     seed.print_logins()
     return 0

@@ -166,3 +166,25 @@ class AgoraContext:
             self._loaders.clear()
         if self._viewer is not None:
             self._viewer.forget()
+
+
+class _OneTransaction(AgoraContext):
+    """A context on a session others share, in one transaction: a use case's commit only
+    flushes, so the caller's single commit keeps all of what they did or none of it."""
+
+    def commit(self) -> None:
+        self.db.flush()
+        if self._loaders is not None:
+            self._loaders.clear()
+
+
+def acting_in(db: Session, settings: Settings) -> Callable[[models.User], AgoraContext]:
+    """Contexts acting as one user after another in `db`'s one transaction: how the demo data
+    runs the API's use cases as the president, the controller, the exposant, ..."""
+
+    def acting_as(user: models.User) -> AgoraContext:
+        ctx = _OneTransaction.open(lambda: db, settings)
+        ctx.act_as(user)
+        return ctx
+
+    return acting_as

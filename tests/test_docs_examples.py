@@ -66,6 +66,7 @@ from starlette.testclient import TestClient
 
 import seed
 from app import cli
+from app.context import acting_in
 from kernel import security
 from kernel.settings import Settings
 from tests.api.conftest import minimal_pdf
@@ -673,7 +674,7 @@ def reader(
         # The demo's 30 users would cost seconds of argon2 on every seed: one real hash per
         # password, shared with the factories.
         patch.setattr(security, "hash_password", password_hash)
-        seed.seed(db, settings)
+        seed.seed(db, acting_in(db, settings))
 
     def invite(email: str) -> str:
         """What `agora invite --email EMAIL` prints, run on the test database."""

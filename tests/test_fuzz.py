@@ -20,6 +20,7 @@ from hypothesis_graphql import nodes, strategies
 from sqlmodel import select
 
 import models
+from app.context import acting_in
 from kernel.ids import encode
 from schema import schema as agora_schema
 from seed import seed
@@ -65,7 +66,7 @@ def _times() -> st.SearchStrategy[graphql.StringValueNode]:
 
 @pytest.fixture
 def fuzz_target(start_server: Any, db: Any, settings: Any, factory: Any) -> dict[str, Any]:
-    seed(db, settings)
+    seed(db, acting_in(db, settings))
     ids = [
         encode(name, row.id)
         for name, model in ID_TYPES.items()

@@ -9,13 +9,14 @@ from sqlmodel import select
 
 import models
 import seed
+from app.context import acting_in
 from tests.api.conftest import rows
 
 
 def test_seed_builds_the_demo_through_the_use_cases_once(db, settings, gql):
     # when
-    event = seed.seed(db, settings, today=datetime.now(UTC))
-    seed.seed(db, settings)
+    event = seed.seed(db, acting_in(db, settings), today=datetime.now(UTC))
+    seed.seed(db, acting_in(db, settings))
     # then
     assert db.exec(select(func.count()).select_from(models.Event)).one() == 1
     assert len(rows(db, models.Room)) == 4
