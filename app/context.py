@@ -180,7 +180,8 @@ class _OneTransaction(AgoraContext):
 
 def acting_in(db: Session, settings: Settings) -> Callable[[models.User], AgoraContext]:
     """Contexts acting as one user after another in `db`'s one transaction: how the demo data
-    runs the API's use cases as the president, the controller, the exposant, ..."""
+    runs the API's use cases as the president, the controller, the exposant, ... The session is
+    the caller's to commit and close, not theirs."""
 
     def acting_as(user: models.User) -> AgoraContext:
         ctx = _OneTransaction.open(lambda: db, settings)
