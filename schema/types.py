@@ -7,6 +7,9 @@ one another. Each domain's operations (its inputs, mutations and queries) live i
 module beside this one (`events.py`, `rooms.py`, `staff.py`, ...), and the types that nothing
 here reaches back to live there too (`files.File`, `badges.Badge`). Thin: the types map models
 and call resolvers and loaders.
+
+Sections, in order: Users, Events, Rooms, Sessions, Members, Annonces, Staff, Questions,
+Scanning, Audit, Statistics.
 """
 
 from __future__ import annotations
