@@ -23,7 +23,6 @@ from schema.info import Info
 from schema.loading import maybe, one
 from schema.types import Member, Room, RoomAccess, Session, Visit
 
-# Who may scan at a room door: the contract's @allow of scanBadge and syncScans.
 T = TypeVar("T")
 
 
