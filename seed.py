@@ -302,3 +302,8 @@ def print_logins() -> None:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, role in LOGINS:
         print(f"  {role:<26} {email:<28} {name}")
+
+
+if __name__ == "__main__":
+    # The seed needs the application's contexts, which the command line makes.
+    raise SystemExit("Load the demo event with `agora seed` (or `./run demo` to serve it).")
