@@ -20,7 +20,7 @@ from app.migrate import upgrade
 from kernel.errors import AgoraError, NotFoundError
 from kernel.ids import decode
 from kernel.settings import Settings, SettingsError, load_settings
-from resolvers import retention
+from resolvers import retention, tallies
 from resolvers.members import import_members
 from resolvers.users import INVITATION_DAYS, create_user, issue_invitation, set_password
 from schema import schema
@@ -193,6 +193,36 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return _in_context(action)
 
 
+# Differences printed by `agora stats verify`; the rest are counted.
+SHOWN_DIFFERENCES = 20
+
+
+def cmd_stats_verify(args: argparse.Namespace) -> int:
+    differences: list[tallies.Difference] = []
+
+    def action(ctx: AgoraContext) -> None:
+        differences.extend(tallies.verify(ctx.db))
+        if differences and args.repair:
+            tallies.repair(ctx.db)
+
+    status = _in_context(action)
+    if status:
+        return status
+    if not differences:
+        print("The stats' counters match the scan log and the visits.")
+        return 0
+    print(f"{len(differences)} counter row(s) differ from a recount of the log:")
+    for d in differences[:SHOWN_DIFFERENCES]:
+        print(f"  {d.table} {d.key}: kept {d.kept}, counted {d.counted}")
+    if len(differences) > SHOWN_DIFFERENCES:
+        print(f"  … and {len(differences) - SHOWN_DIFFERENCES} more")
+    if args.repair:
+        print("Repaired: every counter now holds its recount.")
+        return 0
+    print("Run `agora stats verify --repair` to replace them with the recount.")
+    return 1
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     path = Path(args.path)
     path.write_text(schema.as_str() + "\n")
@@ -278,6 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--execute", action="store_true", help="delete the rows (default: only count them)"
     )
     keep.set_defaults(func=cmd_retention)
+
+    stats = sub.add_parser("stats", help="the stats' counters").add_subparsers(
+        dest="stats_command", required=True
+    )
+    verify = stats.add_parser(
+        "verify",
+        help="recount the stats' counters from the scan log and the visits; report (or, "
+        "with --repair, mend) every difference",
+    )
+    verify.add_argument(
+        "--repair", action="store_true", help="replace the counters with the recount"
+    )
+    verify.set_defaults(func=cmd_stats_verify)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("path", nargs="?", default=str(DEFAULT_SCHEMA_PATH))

@@ -26,6 +26,7 @@ from models.room_access import RoomAccess
 from models.room_assignment import RoomAssignment
 from models.session import EventSession, SessionAccess
 from models.stored_file import StoredFile
+from models.tally import EventEntrant, ExposantVisitor, RoomEntrant, ScanCount, VisitCount
 from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User, ViewerStanding
 from models.visit import Visit, VisitTag
@@ -40,7 +41,9 @@ __all__ = [
     "DenyReason",
     "Event",
     "EventFileKind",
+    "EventEntrant",
     "EventSession",
+    "ExposantVisitor",
     "FileKind",
     "Member",
     "PaymentStatus",
@@ -53,6 +56,8 @@ __all__ = [
     "Room",
     "RoomAccess",
     "RoomAssignment",
+    "RoomEntrant",
+    "ScanCount",
     "ScanStatus",
     "SessionAccess",
     "SessionKind",
@@ -61,6 +66,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visit",
+    "VisitCount",
     "ViewerStanding",
     "VisitTag",
     "utcnow",

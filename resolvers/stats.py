@@ -1,17 +1,18 @@
 """Statistics: exposant visits, room scans, session attendance and the event's overview.
 
-Every figure is computed by the database (COUNT, COUNT DISTINCT, GROUP BY); Python only folds
-the hour buckets into the event's time zone. A stats request therefore runs a fixed number of
-statements, whatever the number of visits or scans.
+The totals come from counters the writes keep (models/tally.py): scans per room, quarter-hour,
+verdict and reason; visits per exposant and quarter-hour; the distinct members let in at each
+room and at the event, and the distinct participants each exposant scanned; a session's
+admitted count. Reading them costs the same however long the scan log grows. A room's stats over a chosen period
+(`from`, `to`) count that period of the log itself, since a period need not fall on
+quarter-hours. Every figure is one statement, whatever the number of visits or scans.
 
 Hour buckets ("byHour"): each bucket is the start of an hour in the event's IANA time zone.
-- PostgreSQL truncates in that zone itself: `date_trunc('hour', scanned_at, tz)` returns the
-  instant the local hour began, so the two 02:00 hours of an autumn DST change stay apart.
-- SQLite knows no time zones. It groups by UTC quarter-hour (epoch // 900) and Python maps each
-  quarter to the local hour it falls in with zoneinfo. Every UTC offset in use is a multiple of
-  15 minutes (Asia/Kolkata +05:30, Asia/Kathmandu +05:45), so a UTC quarter never straddles two
-  local hours and the fold is exact, DST included. The statement returns at most four rows per
-  hour of the range, however many scans there are.
+Counters and the period's statement both count by UTC quarter-hour (epoch // 900), and Python
+maps each quarter to the local hour it falls in with zoneinfo. Every UTC offset in use is a
+multiple of 15 minutes (Asia/Kolkata +05:30, Asia/Kathmandu +05:45), so a UTC quarter never
+straddles two local hours and the fold is exact, DST included (the two 02:00 hours of an
+autumn change stay apart). A statement returns at most four rows per hour of the range.
 """
 
 from __future__ import annotations
@@ -24,16 +25,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, distinct, exists, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal,
+)
 from sqlmodel import Session, col, select
 
 import models
 from kernel.errors import BadUserInputError
 from models import DenyReason, PaymentStatus, ScanStatus, SessionKind
+from models.tally import QUARTER_SECONDS
 from resolvers.context import Context
 from resolvers.pagination import Page, SortKey, paginate
+from resolvers.tallies import quarter_of
 
-QUARTER_SECONDS = 900
 CSV_BATCH = 1000
 
 
@@ -84,15 +94,32 @@ def _count_by_hour(
     db: Session, scanned_at: Any, where: Sequence[ColumnElement[bool]], zone: ZoneInfo
 ) -> list[HourCount]:
     """Rows matching `where`, counted per local hour of `zone` (see the module docstring)."""
-    if db.get_bind().dialect.name == "postgresql":
-        bucket: Any = func.date_trunc("hour", scanned_at, literal(zone.key))
-        rows = db.execute(
-            select(bucket, func.count()).where(*where).group_by(bucket).order_by(bucket)
-        ).all()
-        return [HourCount(hour=h.astimezone(zone), count=n) for h, n in rows]
-    quarter = (cast(func.strftime("%s", scanned_at), Integer) // QUARTER_SECONDS) * QUARTER_SECONDS
+    quarter = quarter_of(db, scanned_at)
     rows = db.execute(select(quarter, func.count()).where(*where).group_by(quarter)).all()
-    return fold_quarters(((datetime.fromtimestamp(int(q), UTC), n) for q, n in rows), zone)
+    return _by_hour(rows, zone)
+
+
+def _by_hour(quarters: Iterable[Any], zone: ZoneInfo) -> list[HourCount]:
+    """(quarter index, count) rows folded into the local hours of `zone`."""
+    return fold_quarters(
+        ((datetime.fromtimestamp(int(q) * QUARTER_SECONDS, UTC), int(n)) for q, n in quarters),
+        zone,
+    )
+
+
+def _quarter(at: datetime) -> int:
+    return int(at.timestamp()) // QUARTER_SECONDS
+
+
+def _sum(n: Any, *where: ColumnElement[bool]) -> Any:
+    """The sum of the counter column `n` (over the rows matching `where`), 0 for none."""
+    total = func.sum(n).filter(*where) if where else func.sum(n)
+    return func.coalesce(total, 0)
+
+
+def _pairs(column: Any, key: int | None) -> Any:
+    """How many rows of a pair table have `key` in `column` (its distinct members)."""
+    return select(func.count()).where(column == key).scalar_subquery()
 
 
 def fold_quarters(quarters: Iterable[tuple[datetime, int]], zone: ZoneInfo) -> list[HourCount]:
@@ -119,18 +146,19 @@ def _visits_of(exposant: models.Member) -> list[ColumnElement[bool]]:
 
 
 def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) -> ExposantTotals:
-    """Total visits, visits since local midnight, distinct participants: one statement."""
-    V = models.Visit
+    """Total visits, visits since local midnight, distinct participants: one statement over
+    the exposant's counters."""
+    C = models.VisitCount
     midnight = event.midnight(ctx.clock.peek())
     tomorrow = event.midnight(midnight + timedelta(hours=36))
     ctx.clock.holds_until(tomorrow)  # "today" turns into yesterday at the next local midnight
-    today = and_(col(V.scanned_at) >= midnight, col(V.scanned_at) < tomorrow)
+    today = and_(col(C.quarter) >= _quarter(midnight), col(C.quarter) < _quarter(tomorrow))
     total, today_count, unique = ctx.db.execute(
         select(
-            func.count(),
-            func.count().filter(today),
-            func.count(distinct(col(V.participant_id))),
-        ).where(*_visits_of(exposant))
+            _sum(C.n),
+            _sum(C.n, today),
+            _pairs(col(models.ExposantVisitor.exposant_id), exposant.id),
+        ).where(col(C.exposant_id) == exposant.id)
     ).one()
     return ExposantTotals(total=total, today=today_count, unique=unique)
 
@@ -138,7 +166,9 @@ def exposant_totals(ctx: Context, exposant: models.Member, event: models.Event) 
 def exposant_visits_by_hour(
     ctx: Context, exposant: models.Member, event: models.Event
 ) -> list[HourCount]:
-    return _count_by_hour(ctx.db, models.Visit.scanned_at, _visits_of(exposant), event.zone)
+    C = models.VisitCount
+    rows = ctx.db.execute(select(C.quarter, C.n).where(col(C.exposant_id) == exposant.id)).all()
+    return _by_hour(rows, event.zone)
 
 
 # Tags are bounded per visit, not per exposant: the list shows the most used ones.
@@ -250,6 +280,17 @@ def room_totals(
     ctx: Context, room: models.Room, *, since: datetime | None, until: datetime | None
 ) -> RoomTotals:
     """Scans, granted, denied and distinct members granted entry: one statement."""
+    if since is None and until is None:
+        C = models.ScanCount
+        total, n_granted, n_denied, unique = ctx.db.execute(
+            select(
+                _sum(C.n),
+                _sum(C.n, col(C.status) == ScanStatus.GRANTED),
+                _sum(C.n, col(C.status) == ScanStatus.DENIED),
+                _pairs(col(models.RoomEntrant.room_id), room.id),
+            ).where(col(C.room_id) == room.id)
+        ).one()
+        return RoomTotals(total=total, granted=n_granted, denied=n_denied, unique_members=unique)
     A = models.RoomAccess
     granted = col(A.status) == ScanStatus.GRANTED
     total, n_granted, n_denied, unique = ctx.db.execute(
@@ -267,15 +308,25 @@ def room_denials_by_reason(
     ctx: Context, room: models.Room, *, since: datetime | None, until: datetime | None
 ) -> list[tuple[DenyReason, int]]:
     """Denied scans per reason, most frequent first."""
-    A = models.RoomAccess
-    n = func.count().label("n")
-    rows = ctx.db.execute(
-        select(A.reason, n)
-        .where(*_scans_in_room(room, since, until), col(A.status) == ScanStatus.DENIED)
-        .group_by(col(A.reason))
-        .order_by(n.desc(), col(A.reason))
-    ).all()
-    return [(DenyReason(reason), count) for reason, count in rows]
+    if since is None and until is None:
+        C = models.ScanCount
+        n: Any = func.sum(C.n).label("n")
+        rows = ctx.db.execute(
+            select(C.reason, n)
+            .where(col(C.room_id) == room.id, col(C.status) == ScanStatus.DENIED)
+            .group_by(col(C.reason))
+            .order_by(n.desc(), col(C.reason))
+        ).all()
+    else:
+        A = models.RoomAccess
+        n = func.count().label("n")
+        rows = ctx.db.execute(
+            select(A.reason, n)
+            .where(*_scans_in_room(room, since, until), col(A.status) == ScanStatus.DENIED)
+            .group_by(col(A.reason))
+            .order_by(n.desc(), col(A.reason))
+        ).all()
+    return [(DenyReason(reason), int(count)) for reason, count in rows]
 
 
 def room_scans_by_hour(
@@ -286,6 +337,10 @@ def room_scans_by_hour(
     since: datetime | None,
     until: datetime | None,
 ) -> list[HourCount]:
+    if since is None and until is None:
+        C = models.ScanCount
+        rows = ctx.db.execute(select(C.quarter, C.n).where(col(C.room_id) == room.id)).all()
+        return _by_hour(rows, event.zone)
     return _count_by_hour(
         ctx.db, models.RoomAccess.scanned_at, _scans_in_room(room, since, until), event.zone
     )
@@ -354,40 +409,33 @@ def _until_a_session_edge(ctx: Context, sessions: list[models.EventSession]) -> 
 
 
 def event_totals(ctx: Context, event: models.Event) -> EventTotals:
-    """Members, members granted entry at least once, scans and denied scans: one statement."""
-    A, M = models.RoomAccess, models.Member
-    members = (
-        select(func.count()).select_from(M).where(col(M.event_id) == event.id).scalar_subquery()
-    )
-    n_members, checked_in, total, denied = ctx.db.execute(
+    """Members, members checked in (granted entry at least once), scans and denied scans: one
+    statement over the members and the event's counters."""
+    C, M = models.ScanCount, models.Member
+    members = select(func.count()).where(col(M.event_id) == event.id).scalar_subquery()
+    checked_in = _pairs(col(models.EventEntrant.event_id), event.id)
+    n_members, n_checked_in, total, denied = ctx.db.execute(
         select(
             members,
-            func.count(distinct(col(A.member_id))).filter(col(A.status) == ScanStatus.GRANTED),
-            func.count(),
-            func.count().filter(col(A.status) == ScanStatus.DENIED),
-        ).where(col(A.event_id) == event.id)
+            checked_in,
+            _sum(C.n),
+            _sum(C.n, col(C.status) == ScanStatus.DENIED),
+        ).where(col(C.event_id) == event.id)
     ).one()
-    return EventTotals(members=n_members, checked_in=checked_in, total_scans=total, denied=denied)
+    return EventTotals(members=n_members, checked_in=n_checked_in, total_scans=total, denied=denied)
 
 
 def event_scans_by_hour(ctx: Context, event: models.Event) -> list[HourCount]:
-    A = models.RoomAccess
-    return _count_by_hour(ctx.db, A.scanned_at, [col(A.event_id) == event.id], event.zone)
+    C = models.ScanCount
+    rows = ctx.db.execute(select(C.quarter, C.n).where(col(C.event_id) == event.id)).all()
+    return _by_hour(rows, event.zone)
 
 
 def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionAttendance]:
-    """Every session of the programme with its attendance, its room's capacity and, for paid
-    ateliers, the members marked PAID never granted entry: one statement."""
+    """Every session of the programme with its attendance (the distinct members let in, kept
+    by the writes as `session.admitted`), its room's capacity and, for paid ateliers, the
+    members marked PAID never granted entry: one statement."""
     A, S, R, SA = models.RoomAccess, models.EventSession, models.Room, models.SessionAccess
-    # Filtering on the event's sessions (not room_access.event_id) keeps this an index-only
-    # scan of (session_id, status, member_id).
-    programme = select(S.id).where(col(S.event_id) == event.id)
-    attendance = (
-        select(A.session_id, func.count(distinct(col(A.member_id))).label("n"))
-        .where(col(A.session_id).in_(programme), col(A.status) == ScanStatus.GRANTED)
-        .group_by(col(A.session_id))
-        .subquery()
-    )
     entered = exists().where(
         col(A.session_id) == SA.session_id,
         col(A.member_id) == SA.member_id,
@@ -410,11 +458,10 @@ def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionA
         select(
             S,
             R.capacity,
-            func.coalesce(attendance.c.n, 0),
+            S.admitted,
             func.coalesce(no_shows.c.n, 0),
         )
         .join(R, col(R.id) == S.room_id)
-        .outerjoin(attendance, attendance.c.session_id == S.id)
         .outerjoin(no_shows, no_shows.c.session_id == S.id)
         .where(col(S.event_id) == event.id)
         .order_by(col(S.starts_at), col(S.id))

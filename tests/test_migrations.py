@@ -55,10 +55,12 @@ _SCAN_LOG = [(1, 1, "GRANTED", None), (1, 2, "GRANTED", None), (1, 1, "GRANTED",
 _SCAN_LOG += [(1, 3, "DENIED", "ROOM_FULL"), (2, 3, "GRANTED", None)]
 
 
-def test_the_admitted_count_starts_from_the_scan_log_already_there(fresh_engine):
-    # given: a database with a scan log, from before session.admitted
-    upgrade(fresh_engine, BEFORE_ADMITTED_COUNT)
-    at, end = "2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"
+AT, END = "2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"
+
+
+def _a_small_scan_log(fresh_engine: Engine) -> None:
+    """Three users and members, one event, room and three sessions, and `_SCAN_LOG` at AT."""
+    at, end = AT, END
     with fresh_engine.begin() as conn:
         for user_id in (1, 2, 3):
             conn.execute(
@@ -108,9 +110,55 @@ def test_the_admitted_count_starts_from_the_scan_log_already_there(fresh_engine)
                 {"session": session_id, "member": member_id, "status": status, "reason": reason}
                 | {"at": at},
             )
+
+
+def test_the_admitted_count_starts_from_the_scan_log_already_there(fresh_engine):
+    # given: a database with a scan log, from before session.admitted
+    upgrade(fresh_engine, BEFORE_ADMITTED_COUNT)
+    _a_small_scan_log(fresh_engine)
     # when
     upgrade(fresh_engine)
     # then
     with fresh_engine.connect() as conn:
         counts = dict(conn.execute(text("SELECT id, admitted FROM session")).all())
     assert counts == {1: 2, 2: 1, 3: 0}
+
+
+BEFORE_COUNTERS = "9c5e1d7a3b20"
+
+
+def test_the_stats_counters_start_from_the_log_and_visits_already_there(fresh_engine):
+    # given: a scan log and visits (exposant 3 scanned member 1 twice, member 2 once)
+    upgrade(fresh_engine, BEFORE_COUNTERS)
+    _a_small_scan_log(fresh_engine)
+    with fresh_engine.begin() as conn:
+        for participant_id, at in ((1, AT), (1, "2026-01-01 10:20:00+00:00"), (2, AT)):
+            conn.execute(
+                text(
+                    "INSERT INTO visit (event_id, exposant_id, participant_id, scanned_at, note) "
+                    "VALUES (1, 3, :participant, :at, '')"
+                ),
+                {"participant": participant_id, "at": at},
+            )
+    # when
+    upgrade(fresh_engine)
+    # then
+    quarter = 1767261600 // 900  # 2026-01-01 10:00 UTC
+    with fresh_engine.connect() as conn:
+        scans = conn.execute(
+            text("SELECT room_id, quarter, status, reason, event_id, n FROM scan_count")
+        ).all()
+        entrants = conn.execute(text("SELECT room_id, member_id FROM room_entrant")).all()
+        checked_in = conn.execute(text("SELECT event_id, member_id FROM event_entrant")).all()
+        visits = conn.execute(text("SELECT exposant_id, quarter, n FROM visit_count")).all()
+        visitors = conn.execute(
+            text("SELECT exposant_id, participant_id FROM exposant_visitor")
+        ).all()
+    assert sorted(scans) == [
+        (1, quarter, "DENIED", "ROOM_FULL", 1, 1),
+        (1, quarter, "GRANTED", "", 1, 4),
+    ]
+    assert sorted(entrants) == [(1, 1), (1, 2), (1, 3)]
+    assert sorted(checked_in) == [(1, 1), (1, 2), (1, 3)]
+    assert sorted(visits) == [(3, quarter, 2), (3, quarter + 1, 1)]
+    assert sorted(visitors) == [(3, 1), (3, 2)]
