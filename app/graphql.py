@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from graphql import OperationType as CoreOperationType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -131,6 +131,10 @@ def _replay(body: bytes) -> Receive:
 
 T = TypeVar("T")
 
+# Threads of the write lane: enough for a door's scans to overlap their database round trips;
+# more would only contend with the readers for Python's interpreter lock.
+WRITE_THREADS = 2
+
 
 class AgoraGraphQL(GraphQL[AgoraContext, None]):
     """Resolvers and the database driver are synchronous; each operation runs in a worker
@@ -154,6 +158,11 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         # (its limiter, cancel scope and task lookups); an executor's queue costs a fraction.
         self.threads = ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix="agora-operation"
+        )
+        # Mutations (the door's scans above all) have threads of their own: a scan never
+        # queues behind dashboard reads that hold every thread of the worker.
+        self.write_threads = ThreadPoolExecutor(
+            max_workers=WRITE_THREADS, thread_name_prefix="agora-write"
         )
         self.core_schema = schema._schema
         self.production = settings.is_production
@@ -186,12 +195,14 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         if self.cache is not None:
             await self.cache.marker.close()
         self.threads.shutdown(wait=False)
+        self.write_threads.shutdown(wait=False)
 
-    async def in_thread(self, job: Callable[[], T]) -> T:
-        """`job()` in one of the operation threads, with this task's context variables."""
+    async def in_thread(self, job: Callable[[], T], *, writes: bool = False) -> T:
+        """`job()` in one of the operation threads (the write lane's for a mutation), with
+        this task's context variables."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(
-            self.threads, partial(context.run, job)
+            self.write_threads if writes else self.threads, partial(context.run, job)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -305,25 +316,29 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
                 return await self.cache.serve(key, run)
             # A mutation that writes in one statement checks its viewer's standing there: it may
             # reuse the viewer an earlier request read (`KeptViewers`).
+            # Only an operation of one field: one whose first field committed could not run
+            # again when a later field found the viewer stale.
             reuse = (
                 autocommit
                 and operation is not None
                 and operation.type == CoreOperationType.MUTATION
+                and _root_fields(prepared, name) == 1
             )
             context = self.context_for(request, autocommit=autocommit, reuse_viewer=reuse)
             job = partial(self._execute_and_close, prepared, context, variables, name)
             gated = prepared.introspection and self.production
+            writes = operation is not None and operation.type == CoreOperationType.MUTATION
             if operation is not None and not operation.needs_database and not gated:
                 # Answered from the schema alone: a thread would cost more than the answer.
                 result = job()
             else:
                 try:
-                    result = await self.in_thread(job)
+                    result = await self.in_thread(job, writes=writes)
                 except StaleViewer:
                     # It wrote nothing: again, with the viewer as it is now.
                     context = self.context_for(request, autocommit=autocommit)
                     job = partial(self._execute_and_close, prepared, context, variables, name)
-                    result = await self.in_thread(job)
+                    result = await self.in_thread(job, writes=writes)
             payload = operations.response_body(result.data, result.errors)
             if payload["data"] is None and "errors" in payload:
                 return self._refused(payload)
@@ -346,7 +361,12 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
             return self._refused(payload), None
         until = context.clock.reusable_until()
         if until is not None and token is not None:
-            until = min(until, security.decode_access_token(self.settings, token).expires_at)
+            try:
+                expires = security.decode_access_token(self.settings, token).expires_at
+            except security.InvalidToken:
+                # Garbage, or it expired meanwhile: the answer stands, but is not kept.
+                return Response(orjson.dumps(payload), media_type="application/json"), None
+            until = min(until, expires)
         return Response(orjson.dumps(payload), media_type="application/json"), until
 
     def _refused(self, payload: dict[str, Any]) -> Response:
@@ -470,8 +490,22 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
                 context,
                 variables,
                 request_data.operation_name,
-            )
+            ),
+            writes=operation is not None and operation.type == CoreOperationType.MUTATION,
         )
+
+
+def _root_fields(prepared: operations.Prepared, name: str | None) -> int:
+    """How many selections the named (or only) operation of a prepared document makes at its
+    root."""
+    assert prepared.document is not None
+    chosen = [
+        d
+        for d in prepared.document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (name is None or d.name and d.name.value == name)
+    ]
+    return len(chosen[0].selection_set.selections) if len(chosen) == 1 else 0
 
 
 def _error(exc: AgoraError) -> GraphQLError:

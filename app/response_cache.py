@@ -21,6 +21,7 @@ computing it again (after a write, a burst of readers would otherwise all miss a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -36,7 +37,9 @@ from starlette.responses import Response
 
 import models
 
-Key = tuple[str, str, bytes, str]
+# A digest of the request: what a kept answer costs in memory is its body, whatever the size
+# of the query text, its variables (used or not) or the token.
+Key = bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,17 @@ class ResponseCache:
     def key(
         token: str | None, query: str, variables: dict[str, Any] | None, name: str | None
     ) -> Key:
-        coded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        return (token or "", query, coded, name or "")
+        digest = hashlib.blake2b(digest_size=32)
+        # Each part's length first, so that no two different requests run together alike.
+        for part in (
+            (token or "").encode(),
+            query.encode(),
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b"",
+            (name or "").encode(),
+        ):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        return digest.digest()
 
     async def serve(
         self, key: Key, compute: Callable[[], Awaitable[tuple[Response, datetime | None]]]

@@ -4,6 +4,7 @@ never once something they depend on has: a write from any connection, another to
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 
 import models
 from app.main import create_app
+from app.response_cache import ResponseCache
 from kernel import security
 from models import Role
 from tests.conftest import GraphQLClient, error_codes
@@ -179,3 +181,27 @@ def test_no_answer_is_kept_when_the_cache_is_off(settings, engine, factory, coun
         with count_statements() as statements:
             gql.ok(EXPOSANT, variables, token)
     assert statements
+
+
+def test_a_garbage_token_on_a_query_that_reads_no_viewer_is_answered(gql):
+    # given: a query whose only field is skipped, so that nothing reads the viewer
+    query = "{ me @skip(if: true) { id } }"
+    # when
+    response = gql.client.post(
+        "/graphql", json={"query": query}, headers={"Authorization": "Bearer garbage"}
+    )
+    # then: answered as without the cache, not a server error
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": {}}
+
+
+def test_a_kept_answer_costs_its_body_not_the_request():
+    # given: a request carrying a 4 MiB variable that the query never uses
+    huge = {"unused": "x" * (4 << 20)}
+    # when
+    key = ResponseCache.key("a-token", "{ __typename }", huge, None)
+    # then: its key holds nothing of the request's size, is the same for the same request and
+    # another for another
+    assert len(pickle.dumps(key)) < 200
+    assert key == ResponseCache.key("a-token", "{ __typename }", huge, None)
+    assert key != ResponseCache.key("b-token", "{ __typename }", huge, None)

@@ -15,6 +15,7 @@ from decimal import Decimal
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
 import models
@@ -587,6 +588,49 @@ def test_a_controller_s_next_scans_reuse_its_viewer(gql, factory, db, count_stat
     else:
         # SQLite reads the viewer every time.
         assert len(again) == len(first)
+
+
+TWO_SCANS = """mutation($a: ScanInput!, $b: ScanInput!) {
+  a: scanBadge(input: $a) { status reason }
+  b: scanBadge(input: $b) { status reason }
+}"""
+
+
+@pytest.mark.skipif(not PG_URL, reason="only PostgreSQL reuses a viewer between requests")
+def test_a_standing_that_moves_between_two_scans_of_one_mutation_logs_each_once(gql, factory, db):
+    # given: a controller whose viewer the server keeps (an earlier scan), and a standing that
+    # moves as soon as the first scan of the next mutation commits (as when the president
+    # gives the controller another slot at that moment)
+    door = _door(factory)
+    first, second = (factory.badge(factory.member(door.event, Role.PARTICIPANT)) for _ in "ab")
+    assert _scan(gql, door, first.code)["data"]["scanBadge"]["status"] == "GRANTED"
+    moves = f"""
+        CREATE FUNCTION test_standing_moves() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE viewer_standing SET version = version + 1
+             WHERE user_id = {door.controller.user_id};
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER test_standing_moves AFTER INSERT ON room_access
+            FOR EACH ROW EXECUTE FUNCTION test_standing_moves();
+    """
+    db.execute(text(moves))
+    db.commit()
+    try:
+        # when: one mutation scans two badges
+        room = gid("Room", door.room)
+        variables = {"a": {"roomId": room, "code": first.code}}
+        variables["b"] = {"roomId": room, "code": second.code}
+        answer = gql(TWO_SCANS, variables, door.token)
+    finally:
+        db.execute(text("DROP TRIGGER test_standing_moves ON room_access"))
+        db.execute(text("DROP FUNCTION test_standing_moves()"))
+        db.commit()
+    # then: both answered as logged, each scan logged once
+    assert "errors" not in answer, answer["errors"]
+    assert answer["data"]["a"]["status"] == answer["data"]["b"]["status"] == "GRANTED"
+    codes = sorted(r.code for r in _log(db))
+    assert codes == sorted([first.code, first.code, second.code])
 
 
 @pytest.mark.parametrize("change", ["reassigned", "demoted"])
