@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Integer, Select, cast, delete, extract, func, insert, literal, select, text
 from sqlmodel import Session, col
@@ -36,7 +36,7 @@ class Counter:
 
     table: Any
     keys: tuple[str, ...]
-    recount: Select[Unpack[tuple[Any, ...]]]
+    recount: Select[*tuple[Any, ...]]
 
 
 def _counters(db: Session) -> list[Counter]:
