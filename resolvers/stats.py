@@ -339,7 +339,11 @@ def room_scans_by_hour(
 ) -> list[HourCount]:
     if since is None and until is None:
         C = models.ScanCount
-        rows = ctx.db.execute(select(C.quarter, C.n).where(col(C.room_id) == room.id)).all()
+        rows = ctx.db.execute(
+            select(C.quarter, func.sum(C.n))
+            .where(col(C.room_id) == room.id)
+            .group_by(col(C.quarter))
+        ).all()
         return _by_hour(rows, event.zone)
     return _count_by_hour(
         ctx.db, models.RoomAccess.scanned_at, _scans_in_room(room, since, until), event.zone
@@ -427,7 +431,9 @@ def event_totals(ctx: Context, event: models.Event) -> EventTotals:
 
 def event_scans_by_hour(ctx: Context, event: models.Event) -> list[HourCount]:
     C = models.ScanCount
-    rows = ctx.db.execute(select(C.quarter, C.n).where(col(C.event_id) == event.id)).all()
+    rows = ctx.db.execute(
+        select(C.quarter, func.sum(C.n)).where(col(C.event_id) == event.id).group_by(col(C.quarter))
+    ).all()
     return _by_hour(rows, event.zone)
 
 
