@@ -194,7 +194,14 @@ def _anchor_of(conn: psycopg.Connection[Any]) -> datetime:
 
 
 # The stats' counters (models/tally.py), which count by quarter-hour: recounted after the move.
-COUNTERS = ("scan_count", "room_entrant", "event_entrant", "visit_count", "exposant_visitor")
+COUNTERS = (
+    "scan_count",
+    "room_entrant",
+    "event_entrant",
+    "session_entrant",
+    "visit_count",
+    "exposant_visitor",
+)
 
 
 def _recount(url: URL) -> None:

@@ -26,7 +26,14 @@ from models.room_access import RoomAccess
 from models.room_assignment import RoomAssignment
 from models.session import EventSession, SessionAccess
 from models.stored_file import StoredFile
-from models.tally import EventEntrant, ExposantVisitor, RoomEntrant, ScanCount, VisitCount
+from models.tally import (
+    EventEntrant,
+    ExposantVisitor,
+    RoomEntrant,
+    ScanCount,
+    SessionEntrant,
+    VisitCount,
+)
 from models.throttle import RateLimitCounter
 from models.user import RefreshToken, User, ViewerStanding
 from models.visit import Visit, VisitTag
@@ -60,6 +67,7 @@ __all__ = [
     "ScanCount",
     "ScanStatus",
     "SessionAccess",
+    "SessionEntrant",
     "SessionKind",
     "SessionStatus",
     "StoredFile",

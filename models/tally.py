@@ -53,6 +53,15 @@ class EventEntrant(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", primary_key=True)
 
 
+class SessionEntrant(SQLModel, table=True):
+    """A member granted entry to a session at least once (its no-shows are the others)."""
+
+    __tablename__ = "session_entrant"
+
+    session_id: int = Field(foreign_key="session.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+
+
 class VisitCount(SQLModel, table=True):
     """An exposant's stand visits in one quarter-hour."""
 

@@ -440,13 +440,10 @@ def event_scans_by_hour(ctx: Context, event: models.Event) -> list[HourCount]:
 def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionAttendance]:
     """Every session of the programme with its attendance (the distinct members let in, kept
     by the writes as `session.admitted`), its room's capacity and, for paid ateliers, the
-    members marked PAID never granted entry: one statement."""
-    A, S, R, SA = models.RoomAccess, models.EventSession, models.Room, models.SessionAccess
-    entered = exists().where(
-        col(A.session_id) == SA.session_id,
-        col(A.member_id) == SA.member_id,
-        col(A.status) == ScanStatus.GRANTED,
-    )
+    members marked PAID never granted entry (none among the session's entrants): one
+    statement."""
+    E, S, R, SA = models.SessionEntrant, models.EventSession, models.Room, models.SessionAccess
+    entered = exists().where(col(E.session_id) == SA.session_id, col(E.member_id) == SA.member_id)
     no_shows = (
         select(SA.session_id, func.count().label("n"))
         .join(S, col(S.id) == SA.session_id)

@@ -64,6 +64,13 @@ def _counters(db: Session) -> list[Counter]:
             select(col(A.event_id), col(A.member_id)).where(*granted).distinct(),
         ),
         Counter(
+            models.SessionEntrant.__table__,  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
+            ("session_id", "member_id"),
+            select(col(A.session_id), col(A.member_id))
+            .where(*granted, col(A.session_id).is_not(None))
+            .distinct(),
+        ),
+        Counter(
             models.VisitCount.__table__,  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
             ("exposant_id", "quarter"),
             select(col(V.exposant_id), visit_quarter, func.count()).group_by(

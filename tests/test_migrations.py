@@ -150,6 +150,7 @@ def test_the_stats_counters_start_from_the_log_and_visits_already_there(fresh_en
         ).all()
         entrants = conn.execute(text("SELECT room_id, member_id FROM room_entrant")).all()
         checked_in = conn.execute(text("SELECT event_id, member_id FROM event_entrant")).all()
+        admitted = conn.execute(text("SELECT session_id, member_id FROM session_entrant")).all()
         visits = conn.execute(text("SELECT exposant_id, quarter, n FROM visit_count")).all()
         visitors = conn.execute(
             text("SELECT exposant_id, participant_id FROM exposant_visitor")
@@ -160,5 +161,6 @@ def test_the_stats_counters_start_from_the_log_and_visits_already_there(fresh_en
     ]
     assert sorted(entrants) == [(1, 1), (1, 2), (1, 3)]
     assert sorted(checked_in) == [(1, 1), (1, 2), (1, 3)]
+    assert sorted(admitted) == [(1, 1), (1, 2), (2, 3)]
     assert sorted(visits) == [(3, quarter, 2), (3, quarter + 1, 1)]
     assert sorted(visitors) == [(3, 1), (3, 2)]
