@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,6 @@ from tqdm import tqdm
 
 import models
 import seed
-from app.balance import GROUP_ENV, forget_group
 from app.context import AgoraContext, acting_in
 from app.db import make_engine, make_session_factory
 from app.migrate import upgrade
@@ -66,21 +64,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"GraphiQL: http://{host}:{args.port}/graphiql  (database: {settings.database_url})",
         flush=True,
     )
-    if args.workers > 1:
-        # The workers find each other by this (app/balance.py); they inherit the environment.
-        os.environ[GROUP_ENV] = f"{os.getpid()}-{args.port}"
-    try:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning" if args.quiet else "info",
-            ws_per_message_deflate=False,
-        )
-    finally:
-        forget_group()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning" if args.quiet else "info",
+        ws_per_message_deflate=False,
+    )
     return 0
 
 

@@ -20,7 +20,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.balance import balanced
 from app.db import make_engine, make_session_factory
 from app.errors import error_response
 from app.exports import export_routes
@@ -115,10 +114,6 @@ class AgoraApp(Starlette):
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        # Under `agora serve --workers N`, connections are evened out across the workers.
-        return balanced(self._stack())
-
-    def _stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
         if self.user_middleware:
             return stack
