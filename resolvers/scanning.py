@@ -41,7 +41,7 @@ from models import DenyReason, PaymentStatus, ScanStatus
 from resolvers import news
 from resolvers.context import Context
 from resolvers.plain import PlainSelect, attach, columns, width
-from resolvers.viewer import Viewer
+from resolvers.viewer import UNVERSIONED_MEMBER_FIELDS, Viewer
 from resolvers.visibility import event_of_room, known
 
 # A device clock may run this far ahead of the server before its scans are refused as impossible.
@@ -380,6 +380,8 @@ def _scan_statement() -> PlainSelect:
     # it): once, or not at all.
     # SQLAlchemy's select: SQLModel's takes columns and models, not a table-valued function.
     scan = sqlalchemy.select(call).select_from(door).cte("scan")
+    # The scanning member's columns that its viewer's version does not cover, as they are now.
+    controller = M.__table__.alias("controller")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
     return PlainSelect(
         select(
             holds.c.holds,
@@ -389,6 +391,7 @@ def _scan_statement() -> PlainSelect:
             *columns(U),
             *columns(S),
             *(door.c[c.name] for c in columns(R)),
+            *(controller.c[name] for name in UNVERSIONED_MEMBER_FIELDS),
         )
         .select_from(holds)
         .outerjoin(scan, true())
@@ -396,6 +399,7 @@ def _scan_statement() -> PlainSelect:
         .outerjoin(M, col(M.id) == scan.c.member_id)
         .outerjoin(U, col(U.id) == M.user_id)
         .outerjoin(S, col(S.id) == scan.c.session_id)
+        .outerjoin(controller, controller.c.id == bindparam("controller_id"))
     )
 
 
@@ -404,6 +408,7 @@ _ACCESS_END = 2 + width(models.RoomAccess)
 _USER_AT = _ACCESS_END + width(models.Member)
 _SESSION_AT = _USER_AT + width(models.User)
 _ROOM_AT = _SESSION_AT + width(models.EventSession)
+_CONTROLLER_AT = _ROOM_AT + width(models.Room)
 
 
 def judged_in_database(ctx: Context) -> bool:
@@ -451,7 +456,11 @@ def _record_in_database(
     member = attach(ctx.db, models.Member, row[_ACCESS_END:_USER_AT])
     user = attach(ctx.db, models.User, row[_USER_AT:_SESSION_AT])
     session = attach(ctx.db, models.EventSession, row[_SESSION_AT:_ROOM_AT])
-    room = attach(ctx.db, models.Room, row[_ROOM_AT:])
+    room = attach(ctx.db, models.Room, row[_ROOM_AT:_CONTROLLER_AT])
+    if viewer.reused:
+        # An earlier request's row: what its version does not cover, as the door read it now.
+        for name, value in zip(UNVERSIONED_MEMBER_FIELDS, row[_CONTROLLER_AT:], strict=True):
+            set_committed_value(controller, name, value)
     if member is not None and not duplicate and access.status == ScanStatus.GRANTED:
         _checked_in(member, at)
     named = (room, member, user, session)

@@ -590,6 +590,30 @@ def test_a_controller_s_next_scans_reuse_its_viewer(gql, factory, db, count_stat
         assert len(again) == len(first)
 
 
+CONTROLLER_OF_THE_SCAN = """mutation($input: ScanInput!) {
+  scanBadge(input: $input) { status access { controller { company checkedInAt } } }
+}"""
+
+
+def test_the_scan_names_its_controller_as_the_controller_is_now(gql, factory, db):
+    # given: a controller whose viewer the server may keep (an earlier scan)
+    door = _door(factory)
+    guest = factory.member(door.event, Role.PARTICIPANT)
+    assert _scan(gql, door, factory.badge(guest).code)["data"]["scanBadge"]["status"] == "GRANTED"
+    # when: the controller's company changes and they check in themselves (neither moves
+    # what their permissions depend on)
+    controller = db.get(models.Member, door.controller.id)
+    controller.company = "Sécurité Plus"
+    controller.checked_in_at = models.utcnow().replace(microsecond=0)
+    db.commit()
+    other = factory.member(door.event, Role.PARTICIPANT)
+    variables = {"input": {"roomId": gid("Room", door.room), "code": factory.badge(other).code}}
+    answer = gql.ok(CONTROLLER_OF_THE_SCAN, variables, door.token)["scanBadge"]
+    # then: the answer names the controller as they are now
+    assert answer["access"]["controller"]["company"] == "Sécurité Plus"
+    assert answer["access"]["controller"]["checkedInAt"] is not None
+
+
 TWO_SCANS = """mutation($a: ScanInput!, $b: ScanInput!) {
   a: scanBadge(input: $a) { status reason }
   b: scanBadge(input: $b) { status reason }
