@@ -22,6 +22,11 @@ from kernel.settings import Settings
 from resolvers.loaders import Loaders
 from resolvers.viewer import KeptViewers, Viewer
 
+ENDED = (
+    "This access token was ended by a logout (or by the reuse of a spent refresh token): "
+    "refresh it with a valid refresh token, or log in again."
+)
+
 
 def bearer(value: str) -> str | None:
     """The token of an `Authorization: Bearer <token>` value; None for any other scheme."""
@@ -151,12 +156,14 @@ class AgoraContext:
         if token is None:
             return None
         try:
-            user_id = security.read_access_token(self.settings, token)
+            access = security.decode_access_token(self.settings, token)
         except security.InvalidToken as exc:
             raise UnauthenticatedError(str(exc)) from exc
-        viewer = Viewer.load(self.db, user_id, self.kept_viewers)
+        viewer = Viewer.load(self.db, access.user_id, self.kept_viewers)
         if viewer is None:
             raise UnauthenticatedError("The access token's user no longer exists.")
+        if viewer.user.token_version != access.version:
+            raise UnauthenticatedError(ENDED)
         return viewer
 
     def commit(self) -> None:

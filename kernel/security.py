@@ -50,12 +50,17 @@ class AccessToken:
     token: str
     user_id: int
     expires_at: datetime
+    # The user's token version when it was issued (`app_user.token_version`).
+    version: int = 0
 
 
-def issue_access_token(settings: Settings, user_id: int, now: datetime) -> AccessToken:
+def issue_access_token(
+    settings: Settings, user_id: int, now: datetime, version: int = 0
+) -> AccessToken:
     expires_at = now + timedelta(minutes=settings.access_token_minutes)
     claims = {
         "sub": str(user_id),
+        "tv": version,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "iss": settings.jwt_issuer,
@@ -63,7 +68,7 @@ def issue_access_token(settings: Settings, user_id: int, now: datetime) -> Acces
         "typ": "access",
     }
     token = jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
-    return AccessToken(token=token, user_id=user_id, expires_at=expires_at)
+    return AccessToken(token=token, user_id=user_id, expires_at=expires_at, version=version)
 
 
 def read_access_token(settings: Settings, token: str) -> int:
@@ -115,6 +120,7 @@ def _verify_access_token(settings: Settings, token: str) -> AccessToken:
     try:
         user_id = int(claims["sub"])
         expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+        version = int(claims.get("tv", 0))
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise InvalidToken("The access token is invalid.") from exc
-    return AccessToken(token=token, user_id=user_id, expires_at=expires_at)
+    return AccessToken(token=token, user_id=user_id, expires_at=expires_at, version=version)

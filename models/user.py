@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, String, text
 from sqlmodel import Field, SQLModel
 
 from models.base import created_timestamp, timestamp
@@ -22,6 +22,9 @@ class User(SQLModel, table=True):
     password_token_hash: str | None = Field(default=None, sa_type=String(64), unique=True)
     password_token_expires_at: datetime | None = timestamp(default=None)
     created_at: datetime = created_timestamp()
+    # Access tokens carry the version they were issued at; a logout or a stolen refresh token's
+    # reuse moves it, which ends every access token issued before, at once.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class RefreshToken(SQLModel, table=True):

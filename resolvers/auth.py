@@ -37,7 +37,7 @@ def _issue_pair(ctx: Context, user: models.User, family: str) -> TokenPair:
             expires_at=ctx.now + timedelta(days=ctx.settings.refresh_token_days),
         )
     )
-    access = security.issue_access_token(ctx.settings, user.id, ctx.now)
+    access = security.issue_access_token(ctx.settings, user.id, ctx.now, user.token_version)
     return TokenPair(access.token, refresh, access.expires_at, user)
 
 
@@ -63,7 +63,13 @@ def login(ctx: Context, *, email: str, password: str) -> TokenPair:
     return pair
 
 
-def _revoke_family(ctx: Context, family: str) -> None:
+def _revoke_family(ctx: Context, family: str, user_id: int) -> None:
+    """Revoke the chain's refresh tokens and end the user's access tokens issued so far."""
+    ctx.db.exec(
+        update(models.User)
+        .where(col(models.User.id) == user_id)
+        .values(token_version=models.User.token_version + 1)
+    )
     ctx.db.exec(
         update(models.RefreshToken)
         .where(
@@ -83,7 +89,7 @@ def refresh(ctx: Context, *, refresh_token: str) -> TokenPair:
     if token is None or token.revoked_at is not None or token.expires_at <= ctx.now:
         raise UnauthenticatedError("This refresh token is not valid; log in again.")
     if token.used_at is not None:
-        _revoke_family(ctx, token.family)
+        _revoke_family(ctx, token.family, token.user_id)
         ctx.commit()
         raise UnauthenticatedError(
             "This refresh token was already used; every session of this login is now revoked. Log in again."
@@ -106,7 +112,7 @@ def logout(ctx: Context, *, refresh_token: str) -> bool:
     token = ctx.db.exec(stmt).first()
     if token is None or token.revoked_at is not None:
         return False
-    _revoke_family(ctx, token.family)
+    _revoke_family(ctx, token.family, token.user_id)
     ctx.commit()
     return True
 

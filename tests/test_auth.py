@@ -137,3 +137,42 @@ def test_token_signed_with_another_key_or_audience_is_refused(gql, factory, sett
     unsigned = jwt.encode(claims, None, algorithm="none")
     for token in (wrong_key, wrong_aud, unsigned):
         assert error_codes(gql(ME, token=token)) == ["UNAUTHENTICATED"]
+
+
+def test_logout_ends_the_access_token_at_once(gql, factory):
+    # given: a login whose access token works
+    factory.user(email="ada@example.org")
+    pair = gql.ok(LOGIN, {"email": "ada@example.org", "password": PASSWORD})["login"]
+    assert gql.ok(ME, token=pair["accessToken"])["me"]["email"] == "ada@example.org"
+    # when
+    gql.ok(LOGOUT, {"t": pair["refreshToken"]})
+    # then: the access token no longer answers, long before it expires
+    body = gql(ME, token=pair["accessToken"])
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert "logout" in body["errors"][0]["message"]
+    # and a new login works
+    again = gql.ok(LOGIN, {"email": "ada@example.org", "password": PASSWORD})["login"]
+    assert gql.ok(ME, token=again["accessToken"])["me"]["email"] == "ada@example.org"
+
+
+def test_a_stolen_refresh_token_s_reuse_ends_the_access_tokens_too(gql, factory):
+    # given: a thief refreshed with a spent token's chain
+    factory.user(email="ada@example.org")
+    first = gql.ok(LOGIN, {"email": "ada@example.org", "password": PASSWORD})["login"]
+    second = gql.ok(REFRESH, {"t": first["refreshToken"]})["refreshToken"]
+    # when: the spent token comes back
+    assert error_codes(gql(REFRESH, {"t": first["refreshToken"]})) == ["UNAUTHENTICATED"]
+    # then: the access token the chain last gave out ends with it
+    assert error_codes(gql(ME, token=second["accessToken"])) == ["UNAUTHENTICATED"]
+
+
+def test_another_device_refreshes_its_way_back_after_a_logout(gql, factory):
+    # given: a laptop and a phone logged in; the laptop logs out
+    factory.user(email="ada@example.org")
+    laptop = gql.ok(LOGIN, {"email": "ada@example.org", "password": PASSWORD})["login"]
+    phone = gql.ok(LOGIN, {"email": "ada@example.org", "password": PASSWORD})["login"]
+    gql.ok(LOGOUT, {"t": laptop["refreshToken"]})
+    # then: the phone's access token ended too, but its refresh token still gives a new one
+    assert error_codes(gql(ME, token=phone["accessToken"])) == ["UNAUTHENTICATED"]
+    renewed = gql.ok(REFRESH, {"t": phone["refreshToken"]})["refreshToken"]
+    assert gql.ok(ME, token=renewed["accessToken"])["me"]["email"] == "ada@example.org"

@@ -22,7 +22,7 @@ import models
 from models import DenyReason, PaymentStatus, Role, ScanStatus, SessionKind
 from resolvers.badges import new_code
 from tests.conftest import PG_URL, error_codes
-from tests.factories import gid
+from tests.factories import PASSWORD, gid
 from tests.live_data import REASSIGN
 
 SCAN = """mutation($input: ScanInput!) {
@@ -588,6 +588,27 @@ def test_a_controller_s_next_scans_reuse_its_viewer(gql, factory, db, count_stat
     else:
         # SQLite reads the viewer every time.
         assert len(again) == len(first)
+
+
+def test_a_logged_out_controller_s_token_no_longer_opens_the_door(gql, factory, db):
+    # given: a controller whose viewer the server may keep (an earlier scan), logged in
+    door = _door(factory)
+    user = db.get(models.User, door.controller.user_id)
+    login = """mutation($e: String!, $p: String!) {
+      login(email: $e, password: $p) { accessToken refreshToken } }"""
+    pair = gql.ok(login, {"e": user.email, "p": PASSWORD})["login"]
+    session_of_the_door = Door(
+        door.event, door.room, door.session, door.controller, pair["accessToken"]
+    )
+    guest = factory.member(door.event, Role.PARTICIPANT)
+    code = factory.badge(guest).code
+    assert _scan(gql, session_of_the_door, code)["data"]["scanBadge"]["status"] == "GRANTED"
+    # when
+    gql.ok("mutation($t: String!) { logout(refreshToken: $t) }", {"t": pair["refreshToken"]})
+    # then: the next scan with that access token is refused, and nothing is logged
+    logged = len(_log(db))
+    assert error_codes(_scan(gql, session_of_the_door, code)) == ["UNAUTHENTICATED"]
+    assert len(_log(db)) == logged
 
 
 CONTROLLER_OF_THE_SCAN = """mutation($input: ScanInput!) {
