@@ -72,6 +72,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="warning" if args.quiet else "info",
         ws_per_message_deflate=False,
+        # No banner naming the server and its version to whoever asks.
+        server_header=False,
     )
     return 0
 

@@ -18,7 +18,7 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import make_engine, make_session_factory
 from app.errors import error_response
@@ -114,6 +114,9 @@ class AgoraApp(Starlette):
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
+        return with_safe_headers(self._stack())
+
+    def _stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
         if self.user_middleware:
             return stack
@@ -130,6 +133,37 @@ class AgoraApp(Starlette):
                 await stack(scope, receive, send)
 
         return app
+
+
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def with_safe_headers(app: ASGIApp) -> ASGIApp:
+    """Every answer says its content type is to be believed (no sniffing a JSON answer or a
+    calendar into a page); GraphQL answers, which carry tokens (login, refresh), are never
+    stored by a browser or a proxy."""
+
+    async def safe(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        graphql = scope["path"] == "/graphql"
+
+        async def send_safely(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in headers}
+                if NOSNIFF[0] not in names:
+                    headers.append(NOSNIFF)
+                if graphql and b"cache-control" not in names:
+                    headers.append(NO_STORE)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_safely)
+
+    return safe
 
 
 def _cors(settings: Settings) -> list[Middleware]:

@@ -192,14 +192,17 @@ def test_serve_demo_with_two_workers(tmp_path, settings, db):
                 time.sleep(0.2)
         else:
             pytest.fail("the demo server did not start")
-        login = httpx.post(
+        answer = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
             json={
                 "query": 'mutation { login(email: "participant@agora.demo", password: "agora-demo") { accessToken } }'
             },
             timeout=10,
-        ).json()
-        token = login["data"]["login"]["accessToken"]
+        )
+        # A token-bearing answer: never stored, and no banner naming the server.
+        assert answer.headers["cache-control"] == "no-store"
+        assert "server" not in answer.headers
+        token = answer.json()["data"]["login"]["accessToken"]
         events = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
             json={
