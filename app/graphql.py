@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -113,6 +114,32 @@ _TRANSPORT_MESSAGES = {
     ),
     "Unable to parse the multipart body": "The multipart body could not be read.",
 }
+
+
+BAD_MAP = (
+    "The multipart `map` must be a JSON object from each file's form field to a list of "
+    'paths into the variables, such as {"0": ["variables.file"]}; a path names a '
+    "variable (or an index of a list variable) that holds null."
+)
+_PATH_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+
+
+def _is_variables_map(files_map: Any) -> bool:
+    """Each entry names places under `variables`, by GraphQL names and list indices only."""
+    if not isinstance(files_map, dict):
+        return False
+    for paths in files_map.values():
+        if not isinstance(paths, list) or not paths:
+            return False
+        for path in paths:
+            if not isinstance(path, str):
+                return False
+            parts = path.split(".")
+            if len(parts) < 2 or parts[0] != "variables":
+                return False
+            if not all(_PATH_PART.fullmatch(p) and not p.startswith("__") for p in parts[1:]):
+                return False
+    return True
 
 
 def _replay(body: bytes) -> Receive:
@@ -273,6 +300,20 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         except BodyTooLargeError:
             response = self._too_large()
         await response(scope, receive, send)
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """Strawberry's reading of the multipart form, with its `map` checked first: a path
+        that is not a variable's place is the client's mistake, not a server error."""
+        form = await request.get_form_data()
+        files_map = form.form.get("map", "{}")
+        if isinstance(files_map, (bytes, str)):
+            files_map = self.parse_json(files_map)
+        if not _is_variables_map(files_map):
+            raise HTTPException(400, BAD_MAP)
+        try:
+            return await super().parse_multipart(request)
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise HTTPException(400, BAD_MAP) from exc
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()

@@ -7,14 +7,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kernel.errors import BadUserInputError
 
+# The moments an event, a session, a slot or a scan may fall in: anything outside is a typo
+# (1970, 9999), and the far ends of the calendar overflow once moved to UTC.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
 
 def aware(moment: datetime, label: str) -> datetime:
-    """`moment` in UTC; BAD_USER_INPUT when it has no offset (ambiguous across time zones)."""
+    """`moment` in UTC; BAD_USER_INPUT when it has no offset (ambiguous across time zones) or
+    falls outside the years 2000 to 2099."""
     if moment.utcoffset() is None:
         raise BadUserInputError(
             f"{label} needs a time zone offset, for example 2026-05-04T12:00:00Z or …+02:00."
         )
-    return moment.astimezone(UTC)
+    out_of_range = BadUserInputError(
+        f"{label} must fall between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)."
+    )
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise out_of_range from None
+    if not EARLIEST <= utc < LATEST:
+        raise out_of_range
+    return utc
 
 
 def zone_of(timezone: str) -> ZoneInfo:

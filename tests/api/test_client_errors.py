@@ -278,3 +278,22 @@ def test_any_origin_never_with_credentials(start_server):
     )
     assert answer.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["variables.file.__class__", "variables.file.x.y", "variables", "query", "variables.file.0"],
+)
+def test_a_multipart_map_to_no_variable_s_place_is_a_json_400(start_server, salon, path):
+    base = start_server()
+    operations = {"query": UPLOAD_PLAN, "variables": {"memberId": "x", "file": None}}
+    response = httpx.post(
+        f"{base}/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": [path]})},
+        files={"0": ("plan.pdf", minimal_pdf(), "application/pdf")},
+        headers={"Authorization": f"Bearer {salon['token']}"},
+    )
+    assert response.status_code == 400
+    error = _only_error(response)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "multipart `map`" in error["message"]

@@ -242,3 +242,20 @@ def test_update_refuses_bad_input(gql, factory, db):
     )
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert rows(db, models.Event) == before
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"endsAt": "9999-12-31T23:00:00-14:00"},
+        {"startsAt": "1970-01-01T08:00:00+00:00"},
+        {"endsAt": "2100-01-02T08:00:00+00:00"},
+    ],
+    ids=["overflows-in-utc", "1970", "past-2099"],
+)
+def test_dates_out_of_a_sane_range_are_bad_input_and_create_nothing(gql, factory, db, dates):
+    admin = factory.user(admin=True)
+    body = gql(CREATE, {"input": _input(**dates)}, factory.token(admin))
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert "must fall between 2000-01-01 and 2100-01-01" in body["errors"][0]["message"]
+    assert db.exec(select(models.Event)).all() == []
