@@ -1,17 +1,73 @@
-"""Annonces: publishing one to the event's members of a target role, changing and deleting it
-(who reads which: `permissions.rules.ANNONCE_READERS`)."""
+"""Annonces (the `Annonce` type): publishing one to the event's members of a target role,
+changing and deleting it (who reads which: `permissions.rules.ANNONCE_READERS`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
-from kernel.ids import decode
-from permissions import allowed, subjects
+import models
+from kernel.ids import decode, encode
+from permissions import Subject, allowed, subjects
 from permissions.rules import EVENT_STAFF, MEMBER_AUTHOR
 from resolvers import annonces
 from schema.enums import AnnonceTarget
+from schema.fields import field
 from schema.info import Info
-from schema.types import Annonce
+from schema.lazy import LazyClass
+from schema.loading import one
+from schema.node import Node
+from schema.users import User
+
+if TYPE_CHECKING:
+    from schema.events import Event
+
+_event: LazyClass[Event] = LazyClass("Event", strawberry.lazy("schema.events"))
+
+
+@strawberry.type(description="An announcement to the members of an event, by target role.")
+class Annonce(Node):
+    title: str
+    description: str
+    target: AnnonceTarget
+    created_at: datetime
+    updated_at: datetime
+    model: strawberry.Private[models.Annonce]
+
+    @classmethod
+    def from_model(cls, a: models.Annonce) -> Annonce:
+        assert a.id is not None
+        return cls(
+            id=strawberry.ID(encode("Annonce", a.id)),
+            title=a.title,
+            description=a.description,
+            target=models.AnnonceTarget(a.target),
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+            model=a,
+        )
+
+    def subject(self) -> Subject:
+        return subjects.annonce_subject(self.model)
+
+    @strawberry.field
+    def event(self, info: Info) -> Annotated[Event, strawberry.lazy("schema.events")]:
+        return one(info.context.loaders.event_by_id, self.model.event_id, _event().from_model)
+
+    @strawberry.field
+    def created_by(self, info: Info) -> User:
+        return one(
+            info.context.loaders.user_by_id,
+            self.model.created_by_id,
+            partial(User.from_model, event_id=self.model.event_id),
+        )
+
+    @field(description="True when the viewer may edit or delete it (only its author may).")
+    def can_edit(self, info: Info) -> bool:
+        return self.model.created_by_id == info.context.require_viewer().user_id
 
 
 @strawberry.type

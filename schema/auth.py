@@ -9,7 +9,7 @@ import strawberry
 from resolvers import auth
 from schema.fields import mutation
 from schema.info import Info
-from schema.types import User
+from schema.users import User
 
 
 @strawberry.type

@@ -1,17 +1,150 @@
-"""Members and their badges: adding them one by one or from a CSV, revoking and reissuing badges."""
+"""Members: a user's membership in an event (the `Member` type and its pages), adding members
+one by one or from a CSV, revoking and reissuing their badges (the `Badge` type is in
+`schema/badges.py`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
-from kernel.ids import decode
-from permissions import Role, allowed, subjects
-from permissions.rules import EVENT_STAFF
+import models
+from kernel.ids import decode, encode
+from permissions import Role, Subject, allowed, subjects
+from permissions.rules import EVENT_STAFF, EXPOSANT_SCANNED, EXPOSANT_STATS_RULES, MEMBER_SELF
 from resolvers import files, members
 from resolvers.lookup import get_event
+from resolvers.pagination import Page
+from schema.badges import Badge
+from schema.fields import field
+from schema.files import File
 from schema.info import Info
-from schema.types import Member
+from schema.lazy import LazyClass
+from schema.loading import maybe, one, required
+from schema.node import Node, PageInfo, page_edges
 from schema.uploads import UploadedFile
+from schema.users import User
+
+if TYPE_CHECKING:
+    from schema.events import Event
+    from schema.staff import RoomAssignment
+    from schema.stats import ExposantStats
+
+_event: LazyClass[Event] = LazyClass("Event", strawberry.lazy("schema.events"))
+_assignment: LazyClass[RoomAssignment] = LazyClass(
+    "RoomAssignment", strawberry.lazy("schema.staff")
+)
+_exposant_stats: LazyClass[ExposantStats] = LazyClass(
+    "ExposantStats", strawberry.lazy("schema.stats")
+)
+
+
+@strawberry.type(description="A user's membership in one event, with its one role.")
+class Member(Node):
+    role: Role = strawberry.field(
+        description="One of GESTIONNAIRE_DES_SALLES, CONTROLLEUR_DES_BADGES, PARTICIPANT, EXPOSANT."
+    )
+    company: str
+    checked_in_at: datetime | None
+    shares_contact: bool = strawberry.field(
+        description="Whether exposants who scanned this participant may read its email (true unless the participant said no with setContactSharing)."
+    )
+    model: strawberry.Private[models.Member]
+
+    @classmethod
+    def from_model(cls, m: models.Member) -> Member:
+        assert m.id is not None
+        return cls(
+            id=strawberry.ID(encode("Member", m.id)),
+            role=models.Role(m.role),
+            company=m.company,
+            checked_in_at=m.checked_in_at,
+            shares_contact=m.shares_contact,
+            model=m,
+        )
+
+    def subject(self) -> Subject:
+        return Subject(
+            event_id=self.model.event_id, owner_member_id=self.model.id, member_id=self.model.id
+        )
+
+    def _user(self, info: Info) -> models.User:
+        return required(info.context.loaders.user_by_id, self.model.user_id)
+
+    @strawberry.field
+    def event(self, info: Info) -> Annotated[Event, strawberry.lazy("schema.events")]:
+        return one(info.context.loaders.event_by_id, self.model.event_id, _event().from_model)
+
+    @strawberry.field
+    def user(self, info: Info) -> User:
+        return User.from_model(self._user(info), via=self.model)
+
+    @strawberry.field
+    def full_name(self, info: Info) -> str:
+        return self._user(info).full_name
+
+    @allowed(*EVENT_STAFF, MEMBER_SELF, EXPOSANT_SCANNED)
+    def email(self, info: Info) -> str | None:
+        return self._user(info).email
+
+    @allowed(*EVENT_STAFF, MEMBER_SELF)
+    def badge(self, info: Info) -> Badge | None:
+        assert self.model.id is not None
+        return maybe(info.context.loaders.badge_by_member_id, self.model.id, Badge.from_model)
+
+    @field(description="An exposant's stand plan (PDF).")
+    def plan(self, info: Info) -> File | None:
+        assert self.model.id is not None
+        return maybe(info.context.loaders.plan_by_member_id, self.model.id, File.from_model)
+
+    @allowed(
+        *EVENT_STAFF,
+        MEMBER_SELF,
+        description="The room this staff member is assigned to right now, if any.",
+    )
+    def current_assignment(
+        self, info: Info
+    ) -> Annotated[RoomAssignment, strawberry.lazy("schema.staff")] | None:
+        assert self.model.id is not None
+        if self.model.role not in models.STAFF_ROLES:
+            return None
+        assignments = info.context.loaders.assignments_by_member_id_at(info.context.now).load(
+            self.model.id
+        )
+        return _assignment().from_model(assignments[0]) if assignments else None
+
+    @allowed(
+        *EXPOSANT_STATS_RULES, description="Visit statistics of an exposant; null for other roles."
+    )
+    def exposant_stats(
+        self, info: Info
+    ) -> Annotated[ExposantStats, strawberry.lazy("schema.stats")] | None:
+        if self.model.role != Role.EXPOSANT:
+            return None
+        event = required(info.context.loaders.event_by_id, self.model.event_id)
+        return _exposant_stats().for_member(self.model, event)
+
+
+@strawberry.type
+class MemberEdge:
+    cursor: str
+    node: Member
+
+
+@strawberry.type
+class MemberConnection:
+    page_info: PageInfo
+    edges: list[MemberEdge]
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[models.Member]) -> MemberConnection:
+        return cls(
+            page_info=PageInfo.of(page),
+            edges=page_edges(page, MemberEdge, Member.from_model),
+            total_count=page.total_count,
+        )
 
 
 @strawberry.input(description="A member to add: role is one of the four event roles.")

@@ -10,11 +10,18 @@ from permissions import subjects
 from permissions.requirements import ASSIGNMENT_BY_ID, QUESTION_BY_ID
 from resolvers import events, lookup, questions
 from resolvers.context import Context
+from schema.annonces import Annonce
+from schema.events import Event
 from schema.fields import field
 from schema.files import File
 from schema.info import Info
+from schema.members import Member
 from schema.node import Node
-from schema.types import Annonce, Event, Member, Question, Room, RoomAssignment, Session, User
+from schema.questions import Question
+from schema.rooms import Room
+from schema.sessions import Session
+from schema.staff import RoomAssignment
+from schema.users import User
 
 
 def _assignment(ctx: Context, pk: int) -> RoomAssignment:

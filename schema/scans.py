@@ -1,4 +1,5 @@
-"""Door scans (the scan log and its verdicts), offline sync, and exposant visits."""
+"""Door scans (the scan log: `RoomAccess`, and the door's verdicts), badges seen at two doors
+too soon (`BadgeAnomaly`), offline sync, and exposant visits (`Visit`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import TypeVar
 import strawberry
 
 import models
-from kernel.ids import decode
-from permissions import allowed, judge, subjects
+from kernel.ids import decode, encode
+from permissions import Subject, allowed, judge, subjects
 from permissions.rules import (
     DOOR_SCANNERS,
     EXPOSANT,
@@ -17,11 +18,15 @@ from permissions.rules import (
     PARTICIPANT,
 )
 from resolvers import scanning, transactions, visits
+from resolvers.pagination import Page
 from schema.enums import DenyReason, ScanStatus
 from schema.fields import field
 from schema.info import Info
 from schema.loading import maybe, one
-from schema.types import Member, Room, RoomAccess, Session, Visit
+from schema.members import Member
+from schema.node import Node, PageInfo, page_edges
+from schema.rooms import Room
+from schema.sessions import Session
 
 T = TypeVar("T")
 
@@ -36,6 +41,141 @@ def _session(info: Info, session_id: int | None) -> Session | None:
 
 def _member(info: Info, member_id: int | None) -> Member | None:
     return maybe(info.context.loaders.member_by_id, member_id, Member.from_model)
+
+
+@strawberry.type(description="An exposant's scan of a participant's badge at its stand.")
+class Visit(Node):
+    scanned_at: datetime
+    note: str
+    rating: int | None = strawberry.field(
+        description="The exposant's grade of the lead, 1 (cold) to 5 (hot); null when not graded."
+    )
+    model: strawberry.Private[models.Visit]
+
+    @classmethod
+    def from_model(cls, v: models.Visit) -> Visit:
+        assert v.id is not None
+        return cls(
+            id=strawberry.ID(encode("Visit", v.id)),
+            scanned_at=v.scanned_at,
+            note=v.note,
+            rating=v.rating,
+            model=v,
+        )
+
+    @field(
+        description="The exposant's labels on the lead: trimmed, lowercase, each once, in alphabetical order."
+    )
+    def tags(self, info: Info) -> list[str]:
+        assert self.model.id is not None
+        return info.context.loaders.tags_by_visit_id.load(self.model.id)
+
+    def subject(self) -> Subject:
+        return subjects.visit_subject(self.model)
+
+    @field(description="The participant whose badge was scanned.")
+    def participant(self, info: Info) -> Member:
+        return one(info.context.loaders.member_by_id, self.model.participant_id, Member.from_model)
+
+
+@strawberry.type(
+    description="One badge presented at a room door, granted or denied: every attempt is kept."
+)
+class RoomAccess(Node):
+    status: ScanStatus
+    reason: DenyReason | None
+    scanned_at: datetime = strawberry.field(description="When the server recorded it.")
+    client_scanned_at: datetime | None = strawberry.field(
+        description="When the scanning device saw the badge (differs for offline scans synced later)."
+    )
+    model: strawberry.Private[models.RoomAccess]
+
+    @classmethod
+    def from_model(cls, a: models.RoomAccess) -> RoomAccess:
+        assert a.id is not None
+        return cls(
+            id=strawberry.ID(encode("RoomAccess", a.id)),
+            status=models.ScanStatus(a.status),
+            reason=models.DenyReason(a.reason) if a.reason is not None else None,
+            scanned_at=a.scanned_at,
+            client_scanned_at=a.client_scanned_at,
+            model=a,
+        )
+
+    def subject(self) -> Subject:
+        return subjects.room_access_subject(self.model)
+
+    @strawberry.field
+    def room(self, info: Info) -> Room:
+        return _room(info, self.model.room_id)
+
+    @field(description="The session the scan was for, if one was running or about to.")
+    def session(self, info: Info) -> Session | None:
+        return _session(info, self.model.session_id)
+
+    @field(
+        description="The member whose badge was presented; null when the code matched no member of this event."
+    )
+    def member(self, info: Info) -> Member | None:
+        return _member(info, self.model.member_id)
+
+    @field(description="The controller who scanned.")
+    def controller(self, info: Info) -> Member:
+        assert self.model.controller_id is not None, "scan recorded without a controller"
+        return one(info.context.loaders.member_by_id, self.model.controller_id, Member.from_model)
+
+
+@strawberry.type(
+    description="A badge granted at two different rooms too close in time for one person: a shared or copied badge."
+)
+class BadgeAnomaly:
+    member: Member = strawberry.field(description="The member whose badge it is.")
+    first: RoomAccess = strawberry.field(description="The earlier of the two grants.")
+    second: RoomAccess = strawberry.field(
+        description="The grant at another room that followed it too soon."
+    )
+
+
+@strawberry.type
+class VisitEdge:
+    cursor: str
+    node: Visit
+
+
+@strawberry.type
+class VisitConnection:
+    page_info: PageInfo
+    edges: list[VisitEdge]
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[models.Visit]) -> VisitConnection:
+        return cls(
+            page_info=PageInfo.of(page),
+            edges=page_edges(page, VisitEdge, Visit.from_model),
+            total_count=page.total_count,
+        )
+
+
+@strawberry.type
+class RoomAccessEdge:
+    cursor: str
+    node: RoomAccess
+
+
+@strawberry.type
+class RoomAccessConnection:
+    page_info: PageInfo
+    edges: list[RoomAccessEdge]
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[models.RoomAccess]) -> RoomAccessConnection:
+        return cls(
+            page_info=PageInfo.of(page),
+            edges=page_edges(page, RoomAccessEdge, RoomAccess.from_model),
+            total_count=page.total_count,
+        )
 
 
 @strawberry.type(description="The door's verdict on one scan, and the scan-log entry behind it.")

@@ -1,21 +1,187 @@
-"""Sessions: the programme's conferences and ateliers, their status, and members' paid access."""
+"""Sessions: the programme's conferences and ateliers (the `Session` type), their status, and
+members' paid access (`SessionAccess`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import models
-from kernel.ids import decode
-from permissions import allowed, subjects
+from kernel.ids import decode, encode
+from permissions import Subject, allowed, subjects
 from permissions.requirements import MOVING_A_SESSION
-from permissions.rules import EVENT_STAFF, SESSION_EDITORS
+from permissions.rules import (
+    EVENT_STAFF,
+    MEMBER_WITH_ACCESS,
+    QUESTION_READERS,
+    ROOM_STATS_RULES,
+    SESSION_EDITORS,
+)
 from resolvers import sessions
 from schema.enums import PaymentStatus, SessionKind, SessionStatus
+from schema.fields import field
 from schema.info import Info
-from schema.types import Session, SessionAccess
+from schema.lazy import LazyClass
+from schema.loading import one, required
+from schema.members import Member
+from schema.node import Node
+
+if TYPE_CHECKING:
+    from schema.events import Event
+    from schema.questions import QuestionConnection
+    from schema.rooms import Room
+
+_event: LazyClass[Event] = LazyClass("Event", strawberry.lazy("schema.events"))
+_room: LazyClass[Room] = LazyClass("Room", strawberry.lazy("schema.rooms"))
+_questions: LazyClass[QuestionConnection] = LazyClass(
+    "QuestionConnection", strawberry.lazy("schema.questions")
+)
+
+
+@strawberry.type(
+    name="Session", description="A conference or an atelier, in one room, at one time."
+)
+class Session(Node):
+    title: str
+    description: str
+    speaker_name: str
+    kind: SessionKind
+    is_paid: bool
+    price: Decimal
+    status: SessionStatus
+    starts_at: datetime
+    ends_at: datetime
+    model: strawberry.Private[models.EventSession]
+
+    @classmethod
+    def from_model(cls, s: models.EventSession) -> Session:
+        assert s.id is not None
+        return cls(
+            id=strawberry.ID(encode("Session", s.id)),
+            title=s.title,
+            description=s.description,
+            speaker_name=s.speaker_name,
+            kind=models.SessionKind(s.kind),
+            is_paid=s.is_paid,
+            price=Decimal(s.price),
+            status=models.SessionStatus(s.status),
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            model=s,
+        )
+
+    def subject(self) -> Subject:
+        return subjects.session_subject(self.model)
+
+    @strawberry.field
+    def event(self, info: Info) -> Annotated[Event, strawberry.lazy("schema.events")]:
+        return one(info.context.loaders.event_by_id, self.model.event_id, _event().from_model)
+
+    @strawberry.field
+    def room(self, info: Info) -> Annotated[Room, strawberry.lazy("schema.rooms")]:
+        return one(info.context.loaders.room_by_id, self.model.room_id, _room().from_model)
+
+    @allowed(*EVENT_STAFF, MEMBER_WITH_ACCESS)
+    def youtube_live_url(self) -> str | None:
+        return self.model.youtube_live_url
+
+    @allowed(
+        *EVENT_STAFF,
+        description="Members' marked accesses (paid ateliers), optionally of one status.",
+    )
+    def access_list(
+        self, info: Info, payment_status: PaymentStatus | None = None
+    ) -> list[SessionAccess] | None:
+        assert self.model.id is not None
+        rows = info.context.loaders.accesses_by_session_id.load(self.model.id)
+        result = []
+        for access in rows:
+            if payment_status is None or access.payment_status == payment_status:
+                member = required(info.context.loaders.member_by_id, access.member_id)
+                result.append(SessionAccess.for_member(self.model, member, access))
+        return result
+
+    @field(
+        description="The viewer's access to this session (null when the viewer holds no membership)."
+    )
+    def my_access(self, info: Info) -> SessionAccess | None:
+        viewer = info.context.require_viewer()
+        member = viewer.member_in(self.model.event_id)
+        if member is None:
+            return None
+        access = viewer.session_accesses.get(self.model.id or 0)
+        return SessionAccess.for_member(self.model, member, access)
+
+    @allowed(
+        *QUESTION_READERS,
+        description="Questions asked in this session: unanswered first, then most upvoted, then oldest.",
+    )
+    def questions(
+        self,
+        info: Info,
+        answered: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Annotated[QuestionConnection, strawberry.lazy("schema.questions")] | None:
+        return _questions().for_session(self.model, answered, first, after)
+
+    @allowed(
+        *ROOM_STATS_RULES,
+        description="Distinct members granted entry to this session, against room capacity.",
+    )
+    def attendance(self, info: Info) -> int | None:
+        assert self.model.id is not None
+        return info.context.loaders.attendance_by_session_id.load(self.model.id)
+
+
+@strawberry.type(
+    description="A member's access to a session; for paid ateliers, as marked by staff."
+)
+class SessionAccess:
+    payment_status: PaymentStatus
+    has_access: bool
+    amount_paid: Decimal
+    paid_at: datetime | None
+    session_model: strawberry.Private[models.EventSession]
+    member_model: strawberry.Private[models.Member]
+
+    @classmethod
+    def for_member(
+        cls,
+        session: models.EventSession,
+        member: models.Member,
+        access: models.SessionAccess | None,
+    ) -> SessionAccess:
+        if access is not None:
+            return cls(
+                payment_status=models.PaymentStatus(access.payment_status),
+                has_access=access.has_access,
+                amount_paid=Decimal(access.amount_paid),
+                paid_at=access.paid_at,
+                session_model=session,
+                member_model=member,
+            )
+        # Conferences and free ateliers are open to every member without a row.
+        free = not session.requires_payment
+        return cls(
+            payment_status=models.PaymentStatus.FREE if free else models.PaymentStatus.PENDING,
+            has_access=free,
+            amount_paid=Decimal("0"),
+            paid_at=None,
+            session_model=session,
+            member_model=member,
+        )
+
+    @strawberry.field
+    def member(self) -> Member:
+        return Member.from_model(self.member_model)
+
+    @strawberry.field
+    def session(self) -> Session:
+        return Session.from_model(self.session_model)
 
 
 @strawberry.input(

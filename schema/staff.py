@@ -1,5 +1,5 @@
-"""Staff assignments: assigning a gestionnaire or controller to a room, moving and ending it
-(the `RoomAssignment` type is in `schema/types.py`)."""
+"""Staff assignments (the `RoomAssignment` type): assigning a gestionnaire or controller to a
+room, moving and ending it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,73 @@ from datetime import datetime
 import strawberry
 
 import models
-from kernel.ids import decode
-from permissions import allowed, subjects
+from kernel.ids import decode, encode
+from permissions import Role, Subject, allowed, subjects
 from permissions.rules import EVENT_STAFF
 from resolvers import staff
+from schema.fields import field
 from schema.info import Info
-from schema.types import RoomAssignment
+from schema.loading import one
+from schema.members import Member
+from schema.node import Node
+from schema.rooms import Room
+from schema.users import User, event_user
+
+
+@strawberry.type(
+    description="A staff member's assignment in one room. Never deleted: ended assignments keep their history."
+)
+class RoomAssignment(Node):
+    role: Role = strawberry.field(description="The member's role when assigned.")
+    starts_at: datetime
+    ends_at: datetime = strawberry.field(
+        description="When the assignment ends (or ended: endAssignment and reassignStaff shorten it)."
+    )
+    assigned_at: datetime
+    cancelled: bool = strawberry.field(
+        description="Ended before it began: kept for the record, it never held the room."
+    )
+    ended_at: datetime | None = strawberry.field(
+        description="When someone ended or cancelled the assignment early; null when it runs its course."
+    )
+    model: strawberry.Private[models.RoomAssignment]
+
+    @classmethod
+    def from_model(cls, a: models.RoomAssignment) -> RoomAssignment:
+        assert a.id is not None
+        return cls(
+            id=strawberry.ID(encode("RoomAssignment", a.id)),
+            role=models.Role(a.role),
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            assigned_at=a.assigned_at,
+            cancelled=a.cancelled,
+            ended_at=a.ended_at,
+            model=a,
+        )
+
+    def subject(self) -> Subject:
+        return subjects.assignment_subject(self.model)
+
+    @strawberry.field
+    def member(self, info: Info) -> Member:
+        return one(info.context.loaders.member_by_id, self.model.member_id, Member.from_model)
+
+    @strawberry.field
+    def room(self, info: Info) -> Room:
+        return one(info.context.loaders.room_by_id, self.model.room_id, Room.from_model)
+
+    @field(description="True while the assignment runs (at the time of the request).")
+    def is_active(self, info: Info) -> bool:
+        return self.model.covers(info.context.now)
+
+    @field(description="Who made the assignment.")
+    def assigned_by(self, info: Info) -> User | None:
+        return event_user(info, self.model.assigned_by_id, self.model.event_id)
+
+    @field(description="Who ended or cancelled the assignment early, if anyone.")
+    def ended_by(self, info: Info) -> User | None:
+        return event_user(info, self.model.ended_by_id, self.model.event_id)
 
 
 @strawberry.input(description="A room for a staff member, from `startsAt` to `endsAt`.")

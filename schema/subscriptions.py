@@ -37,9 +37,13 @@ from permissions.subjects import (
 )
 from resolvers import live, news
 from resolvers.context import Context, LiveFeed
+from schema.annonces import Annonce
 from schema.info import Info
+from schema.questions import Question
+from schema.rooms import Room
+from schema.scans import RoomAccess
+from schema.sessions import Session
 from schema.shared_pushes import SharedExecutions
-from schema.types import Annonce, Question, Room, RoomAccess, Session
 
 # Woken by a session starting or ending, read a moment later, when the state has changed.
 BOUNDARY_MARGIN_SECONDS = 0.01

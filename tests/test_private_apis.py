@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 import graphql
+import strawberry
 from graphql import GraphQLResolveInfoHelpers, GraphQLSchema
 from sqlalchemy import Integer, bindparam, column, select, table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +27,8 @@ from sqlalchemy.types import TypeEngine
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema import schema
+from schema.events import Event
+from schema.lazy import LazyClass
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED = ("strawberry-graphql", "graphql-core", "sqlalchemy")
@@ -87,3 +90,8 @@ def test_sqlalchemy_compiles_and_loads_as_plain_py_reads_it():
     assert callable(TypeEngine._cached_result_processor)
     assert callable(IdentityMap._add_unpresent)
     assert callable(InstanceState._commit_all)
+
+
+def test_a_lazy_reference_resolves_to_the_class_it_names():
+    # schema/lazy.py builds objects of a domain above from its `strawberry.lazy(...)` reference.
+    assert LazyClass("Event", strawberry.lazy("schema.events"))() is Event

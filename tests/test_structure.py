@@ -1,7 +1,11 @@
 """The layers hold: imports run one way, and who may do what is decided in permissions/ only.
 
-Read from the source (ast), as a newcomer reads it: an import under TYPE_CHECKING or inside a
-function counts like any other.
+Read from the source (ast), as a newcomer reads it. Every import counts for the layers, one
+under TYPE_CHECKING too. For cycles only the imports that run count: one under TYPE_CHECKING
+names a type for mypy and is never executed, and a `strawberry.lazy("module")` reference
+imports its module once the schema is built; both are how a type names one of a domain above
+it. Neither is allowed where a plain import would do (where it would close no cycle), and no
+import sits inside a function.
 """
 
 from __future__ import annotations
@@ -107,19 +111,48 @@ def _module(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
+def _type_checking_only(node: ast.AST) -> bool:
+    """`if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`): its body runs for mypy only."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return getattr(test, "id", getattr(test, "attr", None)) == "TYPE_CHECKING"
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of the tree except the bodies of `if TYPE_CHECKING:` (their `else` runs)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if _type_checking_only(node):
+            assert isinstance(node, ast.If)
+            pending.extend([node.test, *node.orelse])
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _edges(tree: ast.AST, modules: set[str]) -> set[str]:
+    """The project's modules that running this tree imports."""
+    edges: set[str] = set()
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            edges |= {a.name for a in node.names if a.name in modules}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            subs = {f"{node.module}.{a.name}" for a in node.names}
+            edges |= subs & modules or ({node.module} & modules)
+    return edges
+
+
+def _modules() -> dict[str, Path]:
+    return {_module(p): p for layer in LAYERS for p in _sources(layer)}
+
+
 def _graph() -> dict[str, set[str]]:
-    paths = [p for layer in LAYERS for p in _sources(layer)]
-    modules = {_module(p): p for p in paths}
+    modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        edges = graph.setdefault(name, set())
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                edges |= {a.name for a in node.names if a.name in modules}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                subs = {f"{node.module}.{a.name}" for a in node.names}
-                edges |= subs & modules.keys() or ({node.module} & modules.keys())
-        edges.discard(name)
+        graph[name] = _edges(ast.parse(path.read_text(), str(path)), set(modules)) - {name}
     return graph
 
 
@@ -157,15 +190,80 @@ def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
 
 def test_no_import_cycles() -> None:
     assert _cycles(_graph()) == []
-    # A lazy type reference names a module without importing it: a cycle the graph cannot see.
-    lazy = [
-        _name(p) for layer in LAYERS for p in _sources(layer) if "strawberry.lazy" in p.read_text()
-    ]
-    assert lazy == []
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+def test_an_import_for_the_type_checker_only_is_no_edge() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "import typing\n"
+        "import a\n"
+        "if TYPE_CHECKING:\n"
+        "    import b\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    from c import C\n"
+        "else:\n"
+        "    from d import D\n"
+        "if x:\n"
+        "    import e\n"
+    )
+    assert _edges(tree, {"a", "b", "c", "d", "e"}) == {"a", "d", "e"}
+
+
+def _lazy_references(path: Path) -> Iterator[tuple[int, str | None]]:
+    """Each `strawberry.lazy(...)` of the file: its line and the module it names (None when
+    the module is not written out)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func
+        named = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+        if named != "lazy":
+            continue
+        argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            yield node.lineno, argument.value
+        else:
+            yield node.lineno, None
+
+
+def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, pending = set(), [start]
+    while pending:
+        node = pending.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            pending.extend(graph.get(node, ()))
+    return False
+
+
+def test_the_reach_finder_follows_imports_one_way() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a"}}
+    assert _reaches(graph, "d", "c")
+    assert not _reaches(graph, "c", "a")
+
+
+def test_lazy_references_only_point_back_up() -> None:
+    """A type names one of another domain lazily only where importing that domain's module
+    would close a cycle (the module imports, at run time, the one that names it); everywhere
+    else a plain import says it. Relative module paths are refused: they read differently
+    from every other import here."""
+    graph = _graph()
+    modules = _modules()
+    wrong = []
+    for name, path in modules.items():
+        for line, target in _lazy_references(path):
+            where = f"{_name(path)}:{line}"
+            if target is None or target not in modules:
+                wrong.append(f"{where} names no module of the project: {target!r}")
+            elif not _reaches(graph, target, name):
+                wrong.append(f"{where} could import {target}: it does not import {name}")
+    assert wrong == []
 
 
 def test_no_function_local_imports() -> None:
