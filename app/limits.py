@@ -1,15 +1,26 @@
 """Limits on what one GraphQL document may ask for, checked once per distinct document text.
 
 Production refuses documents built to make the server work hard (hundreds of aliases,
-stacked directives, nested pages of a hundred items each) before any other validation runs,
-with one error naming the limit. Development keeps only the depth and token limits, so a
-person exploring in GraphiQL is never surprised.
+stacked directives, lists nested in lists) before any other validation runs, with one error
+naming the limit. Development keeps only the depth and token limits, so a person exploring in
+GraphiQL is never surprised. Every transport (HTTP and the WebSocket) checks the same way
+(`app.operations.Documents`).
 
-The cost of a document is an upper bound on the objects it may return: every field costs 1,
-and what is selected under a field with a `first` argument counts as many times as the page
-may hold (`first` when written in the document, the largest page when it comes from a
-variable, the default page when it is left out). Other lists count once: they are bounded
-by the event (its rooms, its sessions), not by what the client asks.
+The cost of a document is an upper bound on the values it may return: every field costs 1,
+and what is selected under a list counts as many times as the list may hold:
+
+- a connection's `edges` (under a field with a `first` argument): `first` when written in the
+  document, the largest page when it comes from a variable, the default page when it is left
+  out; the connection's own fields (`totalCount`, `pageInfo`) count once;
+- a plain list: its size in `LIST_SIZES`, a bound the schema enforces (`Visit.tags`,
+  `Event.badgeAnomalies`) or the size of a large event (`Event.rooms`, `Room.sessions`);
+- any other list: `ASSUMED_LIST_SIZE`.
+
+Introspection (`__schema`, `__type`) counts each field once: it is answered from the schema in
+memory, and production answers it to admins only.
+
+Whatever the cost said, an answer is also measured as it is built: one whose JSON grows past
+`MAX_RESPONSE_BYTES` is not sent; a `RESPONSE_TOO_LARGE` error is (`app.operations`).
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLNamedType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -32,14 +44,55 @@ from graphql import (
     ValidationContext,
     ValidationRule,
     get_named_type,
+    get_nullable_type,
+    is_list_type,
 )
 
+from models import DenyReason
+from resolvers.anomalies import MAX_ANOMALIES
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
+from resolvers.stats import MAX_TAG_COUNTS
+from resolvers.visits import MAX_TAGS
 
 MAX_ALIASES = 30
 MAX_DIRECTIVES_PER_FIELD = 5
-MAX_COST = 5000
+# The values one operation may return, counted as below. The programme of a large event costs
+# 16,153, a participant's home page (their events, rooms and sessions: README.md) 82,121; an
+# event's sessions with each one's event and its sessions again costs 5,020,021.
+MAX_COST = 250_000
+# The largest answer sent, as JSON: past it, the answer is replaced by RESPONSE_TOO_LARGE.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+# What a plain list (not a page) may hold, for the cost: a bound the schema enforces where it
+# has one, else the size of a large event (a congress of a week, 50 rooms, 500 sessions).
+# docs/api.md lists the same numbers (tests/api/test_limits.py checks both against the schema).
+WEEK_OF_HOURS = 7 * 24
+LIST_SIZES: dict[str, int] = {
+    "Query.events": 20,  # the events a viewer belongs to
+    "User.memberships": 20,
+    "Event.rooms": 50,
+    "Event.sessions": 500,
+    "Event.annonces": 200,
+    "Event.exposants": 300,
+    "Event.staffAssignments": 500,
+    "Event.badgeAnomalies": MAX_ANOMALIES,
+    "Room.sessions": 40,  # a busy room's week, more than its share of the event's 500
+    "Room.staff": 20,
+    "Session.accessList": 100,  # a paid atelier's seats
+    "EventStats.sessions": 500,
+    "EventStats.scansByHour": WEEK_OF_HOURS,
+    "RoomStats.byHour": WEEK_OF_HOURS,
+    "RoomStats.byReason": len(DenyReason),
+    "ExposantStats.byHour": WEEK_OF_HOURS,
+    "ExposantStats.byTag": MAX_TAG_COUNTS,
+    "Visit.tags": MAX_TAGS,
+    "SyncReport.results": 500,  # AGORA_MAX_SYNC_BATCH's default
+    "SyncReport.rejected": 500,
+    "ImportReport.errors": 500,
+}
+# Any other list (one added to the schema without a size above).
+ASSUMED_LIST_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -59,15 +112,19 @@ class _Tally:
 
 
 class _Walker:
-    """Walks an operation with its fragments inlined; each fragment is tallied once."""
+    """Walks an operation with its fragments inlined; each fragment is tallied once per page
+    size it is spread under."""
 
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]):
         self.schema = schema
         self.fragments = fragments
-        self.memo: dict[str, _Tally] = {}
+        self.memo: dict[tuple[str, int | None], _Tally] = {}
         self.open: set[str] = set()
 
-    def selections(self, node: SelectionSetNode | None, parent: GraphQLNamedType | None) -> _Tally:
+    def selections(
+        self, node: SelectionSetNode | None, parent: GraphQLNamedType | None, page: int | None
+    ) -> _Tally:
+        """`page`: the page size, when these are the fields of a connection."""
         tally = _Tally()
         if node is None:
             return tally
@@ -75,13 +132,13 @@ class _Walker:
             directives = len(selection.directives or ())
             tally.directives = max(tally.directives, directives)
             if isinstance(selection, FieldNode):
-                part = self.field(selection, parent)
+                part = self.field(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                part = self.selections(selection.selection_set, inner)
+                part = self.selections(selection.selection_set, inner, page)
             elif isinstance(selection, FragmentSpreadNode):
-                part = self.fragment(selection.name.value)
+                part = self.fragment(selection.name.value, page)
             else:  # pragma: no cover - graphql has no other selection
                 continue
             tally.aliases += part.aliases
@@ -89,39 +146,59 @@ class _Walker:
             tally.cost += part.cost
         return tally
 
-    def fragment(self, name: str) -> _Tally:
-        if name in self.memo:
-            return self.memo[name]
+    def fragment(self, name: str, page: int | None) -> _Tally:
+        key = (name, page)
+        if key in self.memo:
+            return self.memo[key]
         definition = self.fragments.get(name)
         if definition is None or name in self.open:
             # Unknown fragments and cycles are reported by the standard rules.
             return _Tally()
         self.open.add(name)
         tally = self.selections(
-            definition.selection_set, self.schema.get_type(definition.type_condition.name.value)
+            definition.selection_set,
+            self.schema.get_type(definition.type_condition.name.value),
+            page,
         )
         self.open.discard(name)
-        self.memo[name] = tally
+        self.memo[key] = tally
         return tally
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> _Tally:
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None, page: int | None) -> _Tally:
         # Object and interface types have fields; `__typename` and introspection have none here.
         fields = getattr(parent, "fields", None)
         definition = fields.get(node.name.value) if fields else None
-        child_type = get_named_type(definition.type) if definition is not None else None
-        inner = self.selections(node.selection_set, child_type)
-        times = _page(node, definition)
+        if definition is None or parent is None:
+            inner = self.selections(node.selection_set, None, None)
+            times = 1
+        else:
+            own_page = _page(node, definition)
+            inner = self.selections(node.selection_set, get_named_type(definition.type), own_page)
+            times = _times(parent.name, node.name.value, definition, page, own_page)
+        # A leaf is one value, a list of leaves as many as it holds.
+        cost = 1 + times * inner.cost if node.selection_set else times
         return _Tally(
-            aliases=inner.aliases + (1 if node.alias else 0),
-            directives=inner.directives,
-            cost=1 + times * inner.cost,
+            aliases=inner.aliases + (1 if node.alias else 0), directives=inner.directives, cost=cost
         )
 
 
-def _page(node: FieldNode, definition: Any) -> int:
-    """How many times a field's selection may be returned: its page size, or once."""
-    if definition is None or "first" not in definition.args:
-        return 1
+def _times(
+    parent: str, name: str, definition: GraphQLField, page: int | None, own_page: int | None
+) -> int:
+    """How many times a field's selection may be returned: once, or as many as its list holds."""
+    if parent.startswith("__") or not is_list_type(get_nullable_type(definition.type)):
+        return 1  # introspection's lists are the schema's own, answered from memory
+    if own_page is not None:
+        return own_page  # a list that is itself a page
+    if page is not None:
+        return page  # a connection's edges
+    return LIST_SIZES.get(f"{parent}.{name}", ASSUMED_LIST_SIZE)
+
+
+def _page(node: FieldNode, definition: GraphQLField) -> int | None:
+    """The page size of a field with a `first` argument; None for any other field."""
+    if "first" not in definition.args:
+        return None
     for argument in node.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, IntValueNode):
@@ -130,30 +207,32 @@ def _page(node: FieldNode, definition: Any) -> int:
     return DEFAULT_PAGE
 
 
+def _walker(schema: GraphQLSchema, document: Any) -> _Walker:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return _Walker(schema, fragments)
+
+
+def _root(schema: GraphQLSchema, node: OperationDefinitionNode) -> GraphQLNamedType | None:
+    return {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }[node.operation]
+
+
 def limit_rule(limits: Limits) -> type[ValidationRule]:
     """A validation rule refusing operations beyond `limits`, one error per limit crossed."""
 
     class LimitsRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            document = context.document
-            self.walker = _Walker(
-                context.schema,
-                {
-                    d.name.value: d
-                    for d in document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                },
-            )
+            self.walker = _walker(context.schema, context.document)
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> Any:
-            schema = self.context.schema
-            root = {
-                OperationType.QUERY: schema.query_type,
-                OperationType.MUTATION: schema.mutation_type,
-                OperationType.SUBSCRIPTION: schema.subscription_type,
-            }[node.operation]
-            tally = self.walker.selections(node.selection_set, root)
+            root = _root(self.context.schema, node)
+            tally = self.walker.selections(node.selection_set, root, None)
             tally.directives = max(tally.directives, len(node.directives or ()))
             name = f"The operation {node.name.value}" if node.name else "This operation"
             if tally.aliases > limits.aliases:
@@ -169,9 +248,10 @@ def limit_rule(limits: Limits) -> type[ValidationRule]:
                 )
             if tally.cost > limits.cost:
                 self.refuse(
-                    f"{name} may return up to {tally.cost} objects (pages count as many times "
-                    f"as `first`); at most {limits.cost} are allowed. Ask for smaller pages "
-                    "or fewer nested lists.",
+                    f"{name} costs {tally.cost}: it may return that many values, each list "
+                    "counting as many times as it may hold (a page its `first`, other lists "
+                    f"their size in the API guide); at most {limits.cost} are allowed. Ask "
+                    "for smaller pages or fewer nested lists.",
                     node,
                 )
             return self.SKIP

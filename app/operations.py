@@ -6,6 +6,11 @@ about 1 ms before the first resolver runs. Clients send a small set of documents
 so each distinct document text is parsed, validated and limit-checked once and kept; a request
 then only coerces its variables and lets graphql-core execute the prepared document against the
 schema that Strawberry built.
+
+Every transport prepares its documents here: HTTP (`app.graphql`) and subscriptions over the
+WebSocket (`app.websocket`) get the same parse, validation, limits and hidden suggestions. The
+answer is measured as it is built: past `max_response_bytes` the execution stops and the
+answer is one RESPONSE_TOO_LARGE error.
 """
 
 from __future__ import annotations
@@ -43,9 +48,13 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-from app.limits import Limits, limit_rule, uses_introspection
+from app.limits import MAX_RESPONSE_BYTES, Limits, limit_rule, uses_introspection
+from kernel.errors import AgoraError, ForbiddenError
+from permissions import Subject
 from permissions.fields import AllowExtension
+from permissions.requirements import SCHEMA_READING
 from resolvers import transactions
+from resolvers.context import Context
 
 T = TypeVar("T")
 
@@ -79,6 +88,8 @@ class Prepared:
     # Reads `__schema` or `__type`: production answers it only for an admin, a check that
     # depends on the viewer and so happens at execution, not in this per-text cache.
     introspection: bool = False
+    # The largest answer its execution builds, in bytes of JSON.
+    max_response_bytes: int = MAX_RESPONSE_BYTES
 
     def operation(self, name: str | None) -> Operation | None:
         if name is None and len(self.operations) == 1:
@@ -125,8 +136,10 @@ class Documents:
         maxsize: int = CACHED_DOCUMENTS,
         *,
         limits: Limits | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.schema = schema
+        self.max_response_bytes = max_response_bytes
         self.rules = (*specified_rules, create_validator(MAX_DEPTH, None))
         self.limit_rules = (limit_rule(limits),) if limits is not None else ()
         self.hide_suggestions = limits is not None
@@ -153,7 +166,9 @@ class Documents:
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         }
-        return Prepared(document, (), operations, uses_introspection(document))
+        return Prepared(
+            document, (), operations, uses_introspection(document), self.max_response_bytes
+        )
 
     def _autocommit(self, operation: OperationDefinitionNode) -> bool:
         if operation.operation == OperationType.QUERY:
@@ -195,11 +210,60 @@ def _weakly(method: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
+class ResponseTooLargeError(GraphQLError):
+    """The answer grew past the most this server sends: it is not sent, this error is."""
+
+    def __init__(self, limit: int, *, written: bool = False) -> None:
+        # A mutation's writes are made before its answer is built: they stand.
+        done = "The change was made, but its answer" if written else "The answer"
+        super().__init__(
+            f"{done} grew past {limit} bytes, the most this server sends, and none of it was "
+            "sent. Ask for fewer fields, smaller pages or fewer nested lists.",
+            extensions={"code": "RESPONSE_TOO_LARGE"},
+        )
+        self.limit = limit
+
+
+def too_large(errors: Any) -> ResponseTooLargeError | None:
+    """The size refusal among an execution's errors, if it was cut short."""
+    for error in errors or ():
+        if isinstance(error, ResponseTooLargeError):
+            return error
+        if isinstance(error.original_error, ResponseTooLargeError):
+            return error.original_error
+    return None
+
+
+def _weight(value: Any) -> int:
+    """The bytes a completed field's value adds to the JSON answer, at least (its name and an
+    object's own fields are counted where they are executed; escapes are not counted)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) + 2
+    if kind is dict:
+        return 0  # counted as its fields were executed
+    if kind is list:
+        if not value or type(value[0]) is dict:
+            return len(value) + 1
+        return len(value) + 1 + sum(_weight(item) for item in value)
+    return 4 if value is None else 1
+
+
+# (response name, its field details, how to read it when it is a plain stored leaf)
+PlanEntry = tuple[str, Any, LeafRead | None]
+
+
 class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, except that plain stored leaves are read without building a
     resolve info, an argument map and a path each: under a 400-session programme those are
     most of the fields. A leaf that is null or does not coerce takes the ordinary path, which
-    reports it exactly as before."""
+    reports it exactly as before.
+
+    It also weighs the answer as it builds it (JSON bytes, at least): once past
+    `max_response_bytes`, every object still to complete raises ResponseTooLargeError at once,
+    so an answer too large to send stops costing work."""
+
+    max_response_bytes = MAX_RESPONSE_BYTES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,12 +273,12 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
         self.async_helpers = GraphQLResolveInfoHelpers(
             gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
         )
-        # id(grouped field set) -> (that set, kept alive so the id stays its own; its plan).
-        self._plans: dict[int, tuple[Any, list[tuple[str, Any, LeafRead | None]]]] = {}
+        # id(grouped field set) -> (that set, kept alive so the id stays its own; its plan; the
+        # bytes of its braces, names and separators).
+        self._plans: dict[int, tuple[Any, list[PlanEntry], int]] = {}
+        self.response_bytes = 0
 
-    def _plan(
-        self, parent: GraphQLObjectType, grouped: Any
-    ) -> list[tuple[str, Any, LeafRead | None]]:
+    def _plan(self, parent: GraphQLObjectType, grouped: Any) -> tuple[list[PlanEntry], int]:
         entry = self._plans.get(id(grouped))
         if entry is None or entry[0] is not grouped:
             plan = [
@@ -225,9 +289,11 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
                 for name, details in grouped.items()
             ]
-            entry = (grouped, plan)
+            # {"a":…,"b":…}: the braces, each name quoted with its colon, the commas.
+            frame = 1 + sum(len(name) + 4 for name in grouped)
+            entry = (grouped, plan, frame)
             self._plans[id(grouped)] = entry
-        return entry[1]
+        return entry[1], entry[2]
 
     def execute_fields(
         self,
@@ -237,8 +303,12 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
+        limit = self.max_response_bytes
+        if self.response_bytes > limit:
+            raise ResponseTooLargeError(limit)
+        plan, size = self._plan(parent_type, grouped_field_set)
         results: dict[str, Any] = {}
-        for response_name, details, leaf in self._plan(parent_type, grouped_field_set):
+        for response_name, details, leaf in plan:
             if leaf is not None:
                 value = getattr(source_value, leaf[0], None)
                 if value is not None:
@@ -248,6 +318,7 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
                         coerced = None
                     if coerced is not None and coerced is not Undefined:
                         results[response_name] = coerced
+                        size += len(coerced) + 2 if type(coerced) is str else 1
                         continue
             result = self.execute_field(
                 parent_type,
@@ -258,7 +329,21 @@ class LeafReadingExecutor(StrawberryGraphQLCoreExecutionContext):
             )
             if result is not Undefined:
                 results[response_name] = result
+                size += _weight(result)
+        self.response_bytes += size
+        if self.response_bytes > limit:
+            raise ResponseTooLargeError(limit)
         return results
+
+
+@lru_cache(maxsize=8)
+def _executor(max_response_bytes: int) -> type[LeafReadingExecutor]:
+    """The executor that cuts answers at `max_response_bytes` (made once per size)."""
+    if max_response_bytes == LeafReadingExecutor.max_response_bytes:
+        return LeafReadingExecutor
+    return type(
+        "LeafReadingExecutor", (LeafReadingExecutor,), {"max_response_bytes": max_response_bytes}
+    )
 
 
 def _never_awaitable(_value: Any) -> TypeGuard[Awaitable[Any]]:
@@ -274,7 +359,8 @@ def run(
     operation_name: str | None,
     hide_suggestions: bool = False,
 ) -> ExecutionResult:
-    """graphql-core's result of one prepared operation, errors as raised."""
+    """graphql-core's result of one prepared operation, errors as raised; an answer cut for
+    its size is one RESPONSE_TOO_LARGE error, without data."""
     assert prepared.document is not None
     result = graphql_execute(
         schema,
@@ -282,13 +368,33 @@ def run(
         context_value=context,
         variable_values=variables,
         operation_name=operation_name,
-        executor_class=LeafReadingExecutor,
+        executor_class=_executor(prepared.max_response_bytes),
         is_awaitable=_never_awaitable,
         # Variable errors ("did you mean …?") would otherwise name enum values and fields.
         hide_suggestions=hide_suggestions,
     )
     assert isinstance(result, ExecutionResult)
+    if result.errors:
+        cut = too_large(result.errors)
+        if cut is not None:
+            operation = prepared.operation(operation_name)
+            written = operation is not None and operation.type == OperationType.MUTATION
+            refusal = ResponseTooLargeError(cut.limit, written=written)
+            return ExecutionResult(data=None, errors=[refusal])
     return result
+
+
+def introspection_refusal(context: Context) -> AgoraError | None:
+    """Why this viewer may not read the schema where it is not open (production): admins
+    only; None when they may."""
+    try:
+        if context.viewer is None:
+            # Anonymous: refused like any non-admin, not asked to log in.
+            return ForbiddenError(SCHEMA_READING.refusal)
+        SCHEMA_READING.check(context, Subject(event_id=None))
+    except AgoraError as exc:
+        return exc
+    return None
 
 
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")

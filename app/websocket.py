@@ -7,6 +7,12 @@
   in AGORA_CORS_ORIGINS (strawberry's check); clients without an Origin header are not browsers.
 - Each subscription gets its own context, session and feed; at most AGORA_LIVE_MAX_SUBSCRIPTIONS
   run on one socket. Queries and mutations go over HTTP.
+- A subscription's document is checked as HTTP checks a query, by the same prepared documents
+  (`app.operations.Documents`): parse, validation, depth and token limits, and in production the
+  aliases, directives and cost limits, no "Did you mean …?", and `__schema`/`__type` for admins
+  only. A refusal is an `error` message for that subscription, with the codes HTTP would give.
+- A push whose JSON passes `app.limits.MAX_RESPONSE_BYTES` is not sent: the subscription ends
+  with a RESPONSE_TOO_LARGE `error` instead.
 - When the token expires, every subscription on the socket ends with UNAUTHENTICATED (the
   check before each push reads the token again) and the socket closes with 4401.
 """
@@ -21,11 +27,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
+from graphql import GraphQLError
+from graphql import OperationType as CoreOperationType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.schema import BaseSchema
+from strawberry.schema import Schema
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -42,10 +50,13 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 import models
+from app import operations
 from app.context import AgoraContext, bearer_token
+from app.limits import MAX_RESPONSE_BYTES, Limits
 from app.live import Hub
 from kernel import security
 from kernel.settings import Settings
+from schema.errors import coded
 from schema.shared_pushes import SharedData
 
 log = logging.getLogger("agora.live")
@@ -159,6 +170,10 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
         context = self.view.operation_context(self.context)
         self.contexts[operation] = context
         try:
+            refusal = await self._refusal(operation, context)
+            if refusal:
+                await operation.send_initial_errors(refusal)
+                return
             # The worker listens before the subscription's first read: no news falls between.
             if context.feed is not None:
                 await context.feed.ready()
@@ -170,8 +185,13 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
                 operation_name=operation.operation_name,
                 allowed_operation_types=(OperationType.SUBSCRIPTION,),
             )
-            async with aclosing(result_source):
-                await self._send_result_stream(operation, result_source)
+            try:
+                async with aclosing(result_source):
+                    await self._send_result_stream(operation, result_source)
+            except operations.ResponseTooLargeError as error:
+                # Raised while the push was encoded, before any of it was sent.
+                await operation.send_initial_errors([error])
+                return
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
@@ -188,6 +208,26 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
             # The stream's reads committed: the session holds no connection by now.
             context.close()
 
+    async def _refusal(
+        self, operation: Operation[AgoraContext, None], context: AgoraContext
+    ) -> list[GraphQLError] | None:
+        """Why the document may not run, as HTTP would answer it (coded errors); None if it may.
+        A document that is not text is left to Strawberry, which says so."""
+        if not isinstance(operation.query, str):
+            return None
+        view = self.view
+        prepared = view.documents.prepare(operation.query)
+        if prepared.errors:
+            return [coded(e) for e in prepared.errors]
+        kind = prepared.operation(operation.operation_name)
+        if kind is None or kind.type != CoreOperationType.SUBSCRIPTION:
+            return None  # Strawberry refuses it in its own words (a query goes over HTTP)
+        if prepared.introspection and view.production:
+            refusal = await anyio.to_thread.run_sync(operations.introspection_refusal, context)
+            if refusal is not None:
+                return [coded(GraphQLError(refusal.message, original_error=refusal))]
+        return None
+
     async def _handle_pre_execution_error(
         self, operation: Operation[AgoraContext, None], result: PreExecutionError
     ) -> None:
@@ -197,6 +237,9 @@ class LiveConnection(BaseGraphQLTransportWSHandler[AgoraContext, None]):
                     "Only subscriptions run over the WebSocket: send queries and mutations "
                     "over HTTP (POST /graphql)."
                 )
+            elif self.view.production:
+                # Variable coercion suggests enum values and input fields even when told not to.
+                operations.without_suggestion(error)
         await super()._handle_pre_execution_error(operation, result)
 
     async def _expire(self, expires_at: datetime) -> None:
@@ -233,7 +276,7 @@ class LiveSocket(GraphQL[AgoraContext, None]):
     graphql_transport_ws_handler_class = LiveConnection
 
     def __init__(
-        self, schema: BaseSchema, settings: Settings, sessions: sessionmaker[Session], hub: Hub
+        self, schema: Schema, settings: Settings, sessions: sessionmaker[Session], hub: Hub
     ) -> None:
         super().__init__(
             schema,
@@ -247,6 +290,12 @@ class LiveSocket(GraphQL[AgoraContext, None]):
         self.settings = settings
         self.sessions = sessions
         self.hub = hub
+        self.production = settings.is_production
+        # The same checks as HTTP's (app/graphql.py), on documents prepared once per text.
+        self.documents = operations.Documents(
+            schema._schema, limits=Limits() if self.production else None
+        )
+        self.max_response_bytes = MAX_RESPONSE_BYTES
 
     async def get_context(self, request: Any, response: Any) -> AgoraContext:
         """The connection's context: its token, from the handshake or from `connection_init`."""
@@ -268,14 +317,24 @@ class LiveSocket(GraphQL[AgoraContext, None]):
         )
 
     def encode_json(self, data: object) -> str | bytes:
+        """A message as sent; ResponseTooLargeError for a push past the answer size limit."""
+        if not (isinstance(data, dict) and data.get("type") == "next"):
+            return super().encode_json(data)
+        encoded = self._encoded_push(data)
+        if len(encoded) > self.max_response_bytes:
+            raise operations.ResponseTooLargeError(self.max_response_bytes)
+        return encoded
+
+    def _encoded_push(self, data: dict[str, Any]) -> str | bytes:
         # A push shared by several displays is encoded once (schema/shared_pushes.py).
-        if isinstance(data, dict) and data.get("type") == "next":
-            payload = data.get("payload")
-            if isinstance(payload, dict) and payload.keys() == {"data"}:
-                shared = payload["data"]
-                if isinstance(shared, SharedData):
-                    encoded = shared.encoded(_compact)
-                    return f'{{"id":{_compact(data["id"])},"type":"next","payload":{{"data":{encoded}}}}}'
+        payload = data.get("payload")
+        if isinstance(payload, dict) and payload.keys() == {"data"}:
+            shared = payload["data"]
+            if isinstance(shared, SharedData):
+                encoded = shared.encoded(_compact)
+                return (
+                    f'{{"id":{_compact(data["id"])},"type":"next","payload":{{"data":{encoded}}}}}'
+                )
         return super().encode_json(data)
 
     def user_exists(self, user_id: int) -> bool:

@@ -69,12 +69,15 @@ def test_directive_overloading_refused_once(start_server):
 
 def test_cost_multiplies_by_first(start_server, people):
     base = start_server(env="production")
-    nested = """query($id: ID!) { event(id: $id) { members(first: 100) { edges { node {
-      id exposantStats { visits(first: 100) { edges { node { id note } } } } } } } } }"""
+    # Pages of questions in each session of each room: 50 rooms of 40 sessions, as the cost
+    # counts them (docs/api.md), of 100 questions.
+    nested = """query($id: ID!) { event(id: $id) { rooms { sessions {
+      questions(first: 100) { edges { node { id text } } } } } } }"""
     response = _post(base, {"query": nested, "variables": {"id": gid("Event", people["event"])}})
     [error] = _errors(response)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "at most 5000" in error["message"]
+    assert "costs 604052" in error["message"]
+    assert "at most 250000" in error["message"]
     small = nested.replace("first: 100", "first: 5")
     answered = _post(
         base, {"query": small, "variables": {"id": gid("Event", people["event"])}}, people["admin"]
@@ -82,8 +85,44 @@ def test_cost_multiplies_by_first(start_server, people):
     assert "errors" not in answered.json(), answered.json()
 
 
+# Every list multiplies what is selected under it: the event's sessions (500 at most, as the
+# cost counts them), each one's event, its sessions again...
+NESTED_LISTS = (
+    "{ events { sessions { event { sessions { event { sessions { event { sessions { title }"
+    " } } } } } } } }"
+)
+PROGRAMME = """query($id: ID!) { event(id: $id) { name rooms { name capacity sessions {
+  id title startsAt endsAt kind status questions { totalCount } } } } }"""
+
+
+def test_nested_plain_lists_are_refused_before_they_run(
+    start_server, people, factory, db, count_statements
+):
+    # given: an event with a programme
+    room = factory.room(people["event"], name="Salle 1")
+    factory.session(room, title="Ouverture")
+    base = start_server(env="production")
+    # when: a participant nests its lists in one another
+    with count_statements() as statements:
+        response = _post(base, {"query": NESTED_LISTS}, people["participant"])
+    # then: refused whole, with the cost and the limit, before any of it is read
+    [error] = _errors(response)
+    assert response.json()["data"] is None
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "costs 1255010020021" in error["message"]
+    assert "at most 250000" in error["message"]
+    assert statements == []
+    # and the programme, lists in lists too, is answered
+    variables = {"id": gid("Event", people["event"])}
+    answer = _post(base, {"query": PROGRAMME, "variables": variables}, people["participant"]).json()
+    assert "errors" not in answer, answer
+    [salle] = answer["data"]["event"]["rooms"]
+    assert (salle["name"], [s["title"] for s in salle["sessions"]]) == ("Salle 1", ["Ouverture"])
+
+
 def test_depth_and_tokens_are_limited_in_both_modes(start_server):
-    deep = "{ events { " + "rooms { event { " * 6 + "id" + " } }" * 6 + " } }"
+    # Deep without lists, so that no cost refuses it first.
+    deep = '{ room(id: "x") { ' + "currentSession { room { " * 6 + "id" + " } }" * 6 + " } }"
     many = "{ " + "__typename " * 6000 + "}"
     for env in ("development", "production"):
         base = start_server(env=env)
@@ -238,3 +277,48 @@ def test_the_websocket_maps_no_schema_in_production(production_client, people, f
     assert introspection["type"] == "error"
     assert introspection["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "__schema" not in json.dumps(introspection)
+
+
+def test_the_websocket_limits_aliases_in_production(production_client, people):
+    aliases = " ".join(f"a{i}: id" for i in range(1500))
+    query = f'subscription {{ annoncePublished(eventId: "x") {{ {aliases} }} }}'
+    refused = _socket_answer(production_client, people["participant"], query)
+    assert refused["type"] == "error"
+    assert refused["id"] == "1"
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "1500 aliases" in error["message"]
+    assert "at most 30" in error["message"]
+
+
+def test_the_websocket_counts_the_cost_in_production(production_client, people):
+    heavy = (
+        'subscription { roomOccupancy(roomId: "x") { room { event { sessions { event { '
+        "sessions { title } } } } } } }"
+    )
+    refused = _socket_answer(production_client, people["participant"], heavy)
+    assert refused["type"] == "error"
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "costs 251004" in error["message"]
+    assert "at most 250000" in error["message"]
+
+
+@pytest.fixture
+def development_client(settings: Any, engine: Any, db: Any) -> Any:
+    with TestClient(create_app(settings, engine)) as client:
+        yield client
+
+
+def test_no_suggestions_over_the_websocket_in_production(
+    production_client, development_client, people
+):
+    query = 'subscription { annoncePublished(eventId: "x") { titel } }'
+    production = _socket_answer(production_client, people["participant"], query)
+    assert production["type"] == "error"
+    [error] = production["payload"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "titel" in error["message"]
+    assert "Did you mean" not in error["message"]
+    development = _socket_answer(development_client, people["participant"], query)
+    assert "Did you mean 'title'?" in development["payload"][0]["message"]
