@@ -33,8 +33,10 @@ import bigevent
 import httpx
 import psycopg
 import pushes
+import scale
 import wrk
 from bigevent import Seeded
+from door import Door, DoorResult
 
 from kernel.ids import encode
 
@@ -92,6 +94,26 @@ GOALS: dict[str, Goal] = {
     "W4": Goal(0.178, 0.053, max_p99_ms=50.0),
 }
 
+# Engine alone: the same server without its response cache, as users get it while the doors
+# write (every commit empties the cache). The `e` rows run alone, the `d` rows while a door
+# posts DOOR_RATE scans a second to the big room (bench/door.py); both at GOAL_CONNECTIONS.
+ENGINE_ENV = {"AGORA_RESPONSE_CACHE_SIZE": "0"}
+ENGINE_KEYS = ("W1", "W2", "W3", "W4")
+DOOR_KEYS = ("W1", "W2", "W3")
+DOOR_RATE = 30.0
+ENGINE_GOALS: dict[str, Goal] = {
+    "W1e": Goal(0.051, 0.061),
+    "W2e": Goal(0.0092, 0.018),
+    "W3e": Goal(0.027, 0.033),
+    # Half a bare insert's share (PostGraphile's W4 is a bare insert).
+    "W4e": Goal(0.178, 0.089, max_p99_ms=50.0),
+    "W1d": Goal(0.051, 0.061),
+    "W2d": Goal(0.0092, 0.018),
+    "W3d": Goal(0.027, 0.033),
+}
+# The reads `--scale` times one at a time on today's data and on the grown copy.
+SCALE_KEYS = ("W1", "W2", "W3", scale.DASHBOARD_KEY)
+
 # Measured when asked for only; no goal.
 EXTRA = {"OV"}
 # The read workloads again with writes mixed in (W1w, W2w, W3w): one scan per this many
@@ -118,12 +140,16 @@ class Row:
     share: float | None = None
     goal: Goal | None = None
     verdict: str = ""
+    # The background door's own figures, on the live-door rows.
+    door: DoorResult | None = None
 
 
 @dataclass
 class Servers:
     ceiling: subprocess.Popen[bytes] | None = None
     agora: subprocess.Popen[bytes] | None = None
+    # Servers beside `agora` (the --scale copies), stopped with it.
+    others: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
 
@@ -180,33 +206,45 @@ def start_ceiling(tmp: Path, servers: Servers) -> str:
     return base
 
 
-def start_agora(url: str, tmp: Path, servers: Servers) -> str:
+def start_agora(
+    url: str,
+    tmp: Path,
+    servers: Servers,
+    secret: str,
+    *,
+    name: str = "agora",
+    extra_env: dict[str, str] | None = None,
+    workers: int = AGORA_WORKERS,
+) -> str:
+    """`agora serve` as in production; every server of one run shares `secret`, so the
+    personas' tokens open each of them."""
     port = free_port()
-    log = tmp / "agora.log"
+    log = tmp / f"{name}.log"
     servers.logs.append(log)
-    data_dir = tmp / "data"
+    data_dir = tmp / f"{name}-data"
     data_dir.mkdir()
     env = {
         **os.environ,
         "AGORA_ENV": "production",
-        "AGORA_SECRET_KEY": secrets.token_urlsafe(48),
+        "AGORA_SECRET_KEY": secret,
         "DATABASE_URL": url,
         "AGORA_DATA_DIR": str(data_dir),
         # Longer than any run: a token expiring mid-run would turn into errors.
         "AGORA_ACCESS_TOKEN_MINUTES": "600",
         # The live line's door displays all subscribe as the president, one socket each.
         "AGORA_LIVE_MAX_CONNECTIONS": "1000",
+        **(extra_env or {}),
     }
     agora = Path(sys.executable).with_name("agora")
     command = [str(agora)] if agora.exists() else [sys.executable, "-m", "app"]
     cmd = [*command, "serve", "--host", HOST, "--port", str(port)]
-    cmd += ["--workers", str(AGORA_WORKERS), "--quiet"]
+    cmd += ["--workers", str(workers), "--quiet"]
     servers.agora = _spawn(cmd, env, log)
     base = f"http://{HOST}:{port}"
     _wait_until(
         lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200,
         servers.agora,
-        "agora serve",
+        name,
         log,
     )
     return base
@@ -230,6 +268,8 @@ def running() -> Iterator[Servers]:
         yield servers
     finally:
         stop(servers.agora)
+        for other in servers.others:
+            stop(other)
         stop(servers.ceiling)
 
 
@@ -481,20 +521,22 @@ def judge(rows: list[Row]) -> None:
             continue
         base = ceiling.get(row.connections)
         row.share = row.result.rps / base if base else None
-        if row.connections != GOAL_CONNECTIONS or row.key not in GOALS:
+        goals = {**GOALS, **ENGINE_GOALS}
+        if row.connections != GOAL_CONNECTIONS or row.key not in goals:
             continue
-        row.goal = GOALS[row.key]
+        row.goal = goals[row.key]
         met = (
             row.result.errors == 0
             and row.share is not None
             and row.share >= row.goal.share
             and (row.goal.max_p99_ms is None or row.result.p99_ms < row.goal.max_p99_ms)
+            and (row.door is None or row.door.met)
         )
         row.verdict = "met" if met else "not met"
 
 
 HEADERS = ["workload", "conns", "requests", "req/s", "p50 ms", "p99 ms", "errors", "share"]
-HEADERS += ["PostGraphile", "goal", "verdict"]
+HEADERS += ["PostGraphile", "goal", "door (30 scans/s)", "verdict"]
 
 
 def cells(row: Row) -> list[str]:
@@ -504,6 +546,8 @@ def cells(row: Row) -> list[str]:
         goal = f"{row.goal.share:g}"
         if row.goal.max_p99_ms is not None:
             goal += f", p99 < {row.goal.max_p99_ms:g} ms"
+        if row.door is not None:
+            goal += ", every door scan answered, door p99 < 100 ms"
     return [
         f"{row.key} {row.title}",
         str(row.connections),
@@ -515,6 +559,7 @@ def cells(row: Row) -> list[str]:
         "1" if row.key == "C" else (f"{row.share:.4f}" if row.share is not None else "-"),
         f"{row.goal.postgraphile:g}" if row.goal else "-",
         goal,
+        row.door.text() if row.door is not None else "-",
         row.verdict or "-",
     ]
 
@@ -549,6 +594,8 @@ def error_notes(rows: list[Row]) -> list[str]:
                 f'"errors", {r.unexpected} duplicates of fresh scan ids, {r.socket_errors} socket '
                 f"errors or timeouts; first: {r.first_error[:300]}"
             )
+        if row.door is not None and row.door.first_error:
+            notes.append(f"{row.key}'s door: first: {row.door.first_error[:300]}")
     return notes
 
 
@@ -587,6 +634,97 @@ def git_revision() -> str:
     return rev + (" (with uncommitted changes)" if dirty else "")
 
 
+# --- Engine alone, a door meanwhile, the scan log grown ---------------------------------
+
+
+@dataclass
+class Run:
+    """What every part of one run shares."""
+
+    wrk_bin: str
+    seconds: float
+    tmp: Path
+    servers: Servers
+    secret: str
+    seeded: Seeded
+    tokens: dict[str, str]
+    codes: Path
+    run_tag: str
+
+
+def _restart(run: Run, url: str, name: str, workers: int = AGORA_WORKERS) -> str:
+    stop(run.servers.agora)
+    return start_agora(
+        url, run.tmp, run.servers, run.secret, name=name, extra_env=ENGINE_ENV, workers=workers
+    )
+
+
+def _pids(servers: Servers) -> list[int]:
+    assert servers.agora is not None
+    return [servers.agora.pid, *_children(servers.agora.pid)]
+
+
+def engine_rows(run: Run, url: str, chosen: list[Workload]) -> list[Row]:
+    """The `e` and `d` rows: each read without the response cache, alone and with a door."""
+    base = _restart(run, url, "agora-engine")
+    print(f"engine alone: {base} (AGORA_RESPONSE_CACHE_SIZE=0)", flush=True)
+    door = run.seeded.controllers[0]
+    door_room = encode("Room", door.room_id)
+    rows = []
+    for work in (w for w in chosen if w.key in ENGINE_KEYS):
+        script = run.tmp / f"{work.key}.lua"
+        wrk.run(run.wrk_bin, base, script, GOAL_CONNECTIONS, WARMUP_S, WRK_TIMEOUT_S)
+        wait_idle(_pids(run.servers), url)
+        result = wrk.run(run.wrk_bin, base, script, GOAL_CONNECTIONS, run.seconds, WRK_TIMEOUT_S)
+        rows.append(Row(f"{work.key}e", f"{work.title}, engine alone", GOAL_CONNECTIONS, result))
+        print(f"  {work.key}e: {result.rps:,.1f} req/s, p99 {result.p99_ms:.1f} ms", flush=True)
+    for work in (w for w in chosen if w.key in DOOR_KEYS):
+        script = run.tmp / f"{work.key}.lua"
+        wait_idle(_pids(run.servers), url)
+        tag = f"{run.run_tag}-{work.key}"
+        codes = run.seeded.participant_codes
+        with Door(base, door_room, run.tokens[door.email], codes, tag, DOOR_RATE) as scanning:
+            result = wrk.run(
+                run.wrk_bin, base, script, GOAL_CONNECTIONS, run.seconds, WRK_TIMEOUT_S
+            )
+        figures = scanning.result()
+        title = f"{work.title}, engine alone, a door scanning"
+        rows.append(Row(f"{work.key}d", title, GOAL_CONNECTIONS, result, door=figures))
+        print(
+            f"  {work.key}d: {result.rps:,.1f} req/s, p99 {result.p99_ms:.1f} ms; door "
+            f"{figures.text()}",
+            flush=True,
+        )
+    return rows
+
+
+def scale_lines(
+    run: Run, url: str, grown_url: str, factor: int, every: list[Workload]
+) -> list[str]:
+    """Each read's latency, one request at a time, on today's data and on the grown copy."""
+    reads = [
+        scale.Read(w.key, w.title, w.sample) for key in SCALE_KEYS for w in every if w.key == key
+    ]
+    bases = {}
+    for name, database in (("today", url), ("grown", grown_url)):
+        bases[name] = _restart(run, database, f"agora-scale-{name}", workers=1)
+        wait_idle(_pids(run.servers), database)
+        # Kept running beside the next one: the two take turns request by request.
+        assert run.servers.agora is not None
+        run.servers.others.append(run.servers.agora)
+        run.servers.agora = None
+    measured = scale.latencies(bases, reads)
+    for other in run.servers.others:
+        stop(other)
+    return [
+        f"Scale: the median of {scale.REPEAT} requests one at a time, engine alone, 1 worker "
+        f"each, on today's data and on a copy with {factor}× the scans and visits (the two "
+        "servers taking turns):",
+        "",
+        *scale.table(factor, reads, measured["today"], measured["grown"]),
+    ]
+
+
 # --- Main --------------------------------------------------------------------------------
 
 
@@ -616,6 +754,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--reseed", action="store_true", help="drop the bench database and seed it again"
     )
     parser.add_argument(
+        "--no-engine",
+        action="store_true",
+        help="skip the engine-alone and live-door rows (W1e-W4e, W1d-W3d)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also copy the bench event with N times its scans and visits and print each "
+        "read's latency ratio (e.g. --scale 5)",
+    )
+    parser.add_argument(
         "--url",
         default=os.environ.get("AGORA_BENCH_DATABASE_URL", bigevent.DEFAULT_URL),
         help="the bench database on a loopback PostgreSQL (created if missing)",
@@ -627,6 +778,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown workloads {sorted(unknown)}; choose among {sorted(GOALS)}, OV")
     if args.seconds < 1 or any(c < 1 or c > 1000 for c in args.connections):
         parser.error("--seconds must be at least 1 and connection counts 1 to 1000")
+    if args.scale and not 2 <= args.scale <= 20:
+        parser.error("--scale must be 2 to 20")
     return args
 
 
@@ -642,13 +795,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeded = bigevent.prepare(url, reseed=args.reseed)
     data = ", ".join(f"{v:,} {k}" for k, v in seeded.counts.items())
     print(f"data: {data}", flush=True)
+    # Copied before any server connects: a template database must have no other session.
+    grown = scale.make_scaled(url, args.scale) if args.scale else None
+    secret = secrets.token_urlsafe(48)
 
     rows: list[Row] = []
+    scale_text: list[str] = []
     with tempfile.TemporaryDirectory(prefix="agora-bench-") as tmp_name, running() as servers:
         tmp = Path(tmp_name)
         codes = bigevent.write_codes(seeded, tmp / "codes.txt")
         ceiling_base = start_ceiling(tmp, servers)
-        agora_base = start_agora(url_text, tmp, servers)
+        agora_base = start_agora(url_text, tmp, servers, secret)
         print(
             f"ceiling: {ceiling_base} (uvicorn, 1 worker); agora: {agora_base} "
             f"({AGORA_WORKERS} workers, AGORA_ENV=production); {os.cpu_count()} CPUs",
@@ -657,10 +814,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_tag = f"bench{int(time.time())}{secrets.token_hex(2)}"
         with httpx.Client(base_url=agora_base, timeout=60) as client:
             tokens = log_in_personas(client, seeded)
+            every = workloads(seeded, tokens, codes, run_tag)
             chosen = [
-                w
-                for w in workloads(seeded, tokens, codes, run_tag)
-                if w.key in args.only or (not args.only and w.key not in EXTRA)
+                w for w in every if w.key in args.only or (not args.only and w.key not in EXTRA)
             ]
             for work in chosen:
                 try:
@@ -722,6 +878,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         rss.append(("ceiling", peak_rss_mib(servers.ceiling.pid)))
 
+        run = Run(wrk_bin, args.seconds, tmp, servers, secret, seeded, tokens, codes, run_tag)
+        if not args.no_engine:
+            rows += engine_rows(run, url_text, chosen)
+        if grown is not None:
+            grown_text = grown.render_as_string(hide_password=False)
+            scale_text = scale_lines(run, url_text, grown_text, args.scale, every)
+            for line in scale_text:
+                print(line, flush=True)
+
     judge(rows)
     load = os.getloadavg()
     header = [
@@ -753,6 +918,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(rss_line)
     for line in live_text:
         print(line)
+    for line in scale_text:
+        print(line)
     for note in notes:
         print(f"ERRORS {note}")
     RESULTS.parent.mkdir(exist_ok=True)
@@ -763,6 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 markdown_table(rows),
                 share_line + "\n" + rss_line,
                 *live_text,
+                *(["\n".join(scale_text)] if scale_text else []),
                 *(f"Errors: {n}" for n in notes),
             ]
         )
