@@ -43,10 +43,8 @@ from app.limits import Limits
 from app.response_cache import CommitMarker, ResponseCache
 from app.throttle import LoginThrottle
 from kernel import security
-from kernel.errors import AgoraError, ForbiddenError, StaleViewer
+from kernel.errors import AgoraError, StaleViewer
 from kernel.settings import Settings
-from permissions import Subject
-from permissions.requirements import SCHEMA_READING
 from resolvers.viewer import KeptViewers
 from schema.errors import coded
 
@@ -424,17 +422,6 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
                 )
         return Response(orjson.dumps(payload), media_type="application/json")
 
-    def _may_introspect(self, context: AgoraContext) -> AgoraError | None:
-        """Production maps the schema for admins only (GraphiQL sends their token)."""
-        try:
-            if context.viewer is None:
-                # Anonymous: refused like any non-admin, not asked to log in.
-                return ForbiddenError(SCHEMA_READING.refusal)
-            SCHEMA_READING.check(context, Subject(event_id=None))
-        except AgoraError as exc:
-            return exc
-        return None
-
     def _execute_and_close(
         self,
         prepared: operations.Prepared,
@@ -446,7 +433,7 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         errors coded and (in production) without suggestions; the session closed after."""
         try:
             if prepared.introspection and self.production:
-                refusal = self._may_introspect(context)
+                refusal = operations.introspection_refusal(context)
                 if refusal is not None:
                     return ExecutionResult(data=None, errors=[coded(_error(refusal))])
             hide = self.production
