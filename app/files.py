@@ -1,8 +1,11 @@
 """Plain HTTP routes beside GraphQL: downloads of stored files and the programme's iCalendar feed.
 
 Both need an access token, as `Authorization: Bearer <token>` or, for calendar apps that cannot
-send headers, as `?token=<token>`. No token or a bad one: 401. Unknown ids, and objects of
-events the viewer does not belong to: 404.
+send headers, as `?token=<token>`. No token or a bad one: 401. Unknown ids, replaced files, and
+objects of events the viewer does not belong to: 404.
+
+Both are sent as attachments in a sandbox: an uploaded PDF may carry scripts (`/OpenAction
+/JavaScript`) that a browser's viewer would run on this origin if it showed the file inline.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from permissions import subjects
 from permissions.routes import FILE_DOWNLOAD, PROGRAMME_ICS, authorize
 from resolvers import calendar, files, lookup
 
+# Whatever a browser makes of a download, it runs nothing of it with this origin's rights.
+DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "Cache-Control": "private",
+}
+
 
 def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
     def download(ctx: AgoraContext, request: Request) -> Response:
@@ -28,12 +38,13 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
             ctx, file_id=decode("File", request.path_params["file_id"])
         )
         authorize(ctx.require_viewer(), FILE_DOWNLOAD, subjects.file_subject(stored), ctx.now)
+        # Starlette writes the name as RFC 6266 asks: quoted when plain ASCII, else filename*.
         return FileResponse(
             path,
             media_type=stored.content_type,
             filename=stored.filename,
-            content_disposition_type="inline",
-            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private"},
+            content_disposition_type="attachment",
+            headers=DOWNLOAD_HEADERS,
         )
 
     def programme_ics(ctx: AgoraContext, request: Request) -> Response:
@@ -42,7 +53,10 @@ def routes(settings: Settings, sessions: sessionmaker[Session]) -> list[Route]:
         return Response(
             calendar.programme_ics(ctx, event),
             media_type="text/calendar; charset=utf-8",
-            headers={"Content-Disposition": 'inline; filename="programme.ics"'},
+            headers={
+                **DOWNLOAD_HEADERS,
+                "Content-Disposition": 'attachment; filename="programme.ics"',
+            },
         )
 
     return [

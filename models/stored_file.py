@@ -12,8 +12,9 @@ from models.enums import FILE_KINDS
 
 
 class StoredFile(SQLModel, table=True):
-    """An uploaded document; the bytes live in file storage. Uploads are kept: the newest of a
-    kind (per event, or per exposant for stand plans) is the current one."""
+    """An uploaded document; the bytes live in file storage. There is at most one of a kind per
+    event (per exposant for stand plans): a new upload deletes the one it replaces, row and
+    bytes, so a replaced document is never served again."""
 
     __tablename__ = "stored_file"
     __table_args__ = (

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import re
 import secrets
+import unicodedata
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
+from sqlmodel import col, select
+
 import models
 from kernel.errors import BadUserInputError, NotFoundError
+from kernel.ids import encode
 from models import FileKind, Role
 from resolvers import audit
 from resolvers.context import Context
@@ -33,10 +37,26 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
 
 
-def _clean_filename(name: str | None) -> str:
+# Unicode categories never kept in a file name: controls, format characters (the
+# bidirectional overrides and isolates that make "evil\u202efdp.exe" read as "evilexe.pdf",
+# zero-width marks), surrogates, private use, unassigned, line and paragraph separators.
+_UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+MAX_FILENAME = 255
+
+
+def clean_filename(name: str | None) -> str:
+    """The name a file is stored and offered under: the last part of the client's path, in NFC,
+    without invisible or direction-changing characters or quotes, every run of white space
+    (tabs, line breaks) one space, at most 255 characters (its end, which holds the extension, kept); "document.pdf"
+    when nothing is left."""
     base = PurePath((name or "").replace("\\", "/")).name
-    base = re.sub(r"[\x00-\x1f\x7f\"]", "", base).strip() or "document.pdf"
-    return base[-255:]
+    shown = (
+        " " if c.isspace() else c
+        for c in unicodedata.normalize("NFC", base)
+        if c.isspace() or (unicodedata.category(c) not in _UNSHOWN and c != '"')
+    )
+    cleaned = " ".join("".join(shown).split())
+    return cleaned[-MAX_FILENAME:].strip() or "document.pdf"
 
 
 def read_limited(ctx: Context, stream: BinaryIO) -> bytes:
@@ -61,6 +81,23 @@ def storage_path(ctx: Context, key: str) -> Path:
     return path
 
 
+def _replaced(
+    ctx: Context, *, event_id: int, kind: FileKind, member_id: int | None
+) -> list[models.StoredFile]:
+    """The files an upload of `kind` replaces (the event's, or the exposant's stand plan), with
+    their owner's row locked until the commit: two uploads at once then replace one after the
+    other, and neither leaves the other's file behind, still served."""
+    F = models.StoredFile
+    if member_id is None:
+        owner = select(models.Event.id).where(col(models.Event.id) == event_id)
+        same = col(F.event_id) == event_id
+    else:
+        owner = select(models.Member.id).where(col(models.Member.id) == member_id)
+        same = col(F.member_id) == member_id
+    ctx.db.exec(owner.with_for_update())
+    return list(ctx.db.exec(select(F).where(same, col(F.kind) == kind)))
+
+
 def _store(
     ctx: Context,
     *,
@@ -71,12 +108,13 @@ def _store(
     member_id: int | None = None,
 ) -> models.StoredFile:
     data = read_pdf(ctx, stream)
+    replaced = _replaced(ctx, event_id=event_id, kind=kind, member_id=member_id)
     key = secrets.token_hex(20) + ".pdf"
     stored = models.StoredFile(
         event_id=event_id,
         kind=kind,
         member_id=member_id,
-        filename=_clean_filename(filename),
+        filename=clean_filename(filename),
         content_type=PDF_TYPE,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -89,24 +127,39 @@ def _store(
     path.write_bytes(data)
     try:
         ctx.db.add(stored)
+        for old in replaced:
+            ctx.db.delete(old)
+        after = audit.snapshot(stored, FILE_FIELDS)
+        if replaced:
+            after["replaces"] = [encode("File", old.id or 0) for old in replaced]
         audit.record(
             ctx,
             event_id=event_id,
             action="file.upload",
             subject=("File", stored),
-            after=audit.snapshot(stored, FILE_FIELDS),
+            after=after,
         )
         ctx.commit()
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    # Only once the new file is committed: a failed upload leaves the current file served.
+    for old in replaced:
+        _unlink(ctx, old.storage_key)
     return stored
+
+
+def _unlink(ctx: Context, key: str) -> None:
+    # Its row is gone, so it is served no more: bytes that could not be removed harm no one.
+    with contextlib.suppress(NotFoundError, OSError):
+        storage_path(ctx, key).unlink(missing_ok=True)
 
 
 def upload_event_file(
     ctx: Context, *, event_id: int, kind: FileKind, filename: str | None, stream: BinaryIO
 ) -> models.StoredFile:
-    """Store a new programme or guide of the event; it replaces the previous one."""
+    """Store a new programme or guide of the event; the previous one (its row and its bytes)
+    is deleted, so its id is NOT_FOUND from then on."""
     if kind == FileKind.PLAN:
         raise BadUserInputError("Stand plans are uploaded for an exposant (uploadExposantPlan).")
     event = visible_event(ctx, event_id)
@@ -117,7 +170,8 @@ def upload_event_file(
 def upload_exposant_plan(
     ctx: Context, *, member_id: int, filename: str | None, stream: BinaryIO
 ) -> models.StoredFile:
-    """Store a new stand plan of an exposant; it replaces the previous one."""
+    """Store a new stand plan of an exposant; the previous one is deleted, as for the event's
+    documents."""
     member = visible_in_event(ctx, models.Member, member_id, "member")
     if member.role != Role.EXPOSANT:
         raise BadUserInputError("Only exposants have a stand plan.")

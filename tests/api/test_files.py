@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -18,6 +19,10 @@ UPLOAD_EVENT_FILE = """mutation($e: ID!, $kind: EventFileKind!, $file: Upload!) 
 UPLOAD_PLAN = """mutation($m: ID!, $file: Upload!) {
   uploadExposantPlan(memberId: $m, file: $file) { id filename size url }
 }"""
+BOUNDARY = "agora-test-boundary"
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+AUDIT = """query($id: ID!) { event(id: $id) { auditLog(first: 1, action: "file.upload") {
+  edges { node { after } } } } }"""
 EVENT_FILES = """query($id: ID!) { event(id: $id) { programme { id filename } guide { id } exposants { company plan { id url } } } }"""
 
 
@@ -83,17 +88,158 @@ def test_upload_the_programme_and_download_it(gql, factory, db, upload, client, 
     assert "programme%202027.pdf" in response.headers["content-disposition"]
 
 
-def test_a_new_upload_replaces_the_current_file(gql, factory, db, upload, salon):
+def test_a_new_upload_replaces_the_current_file(gql, factory, db, upload, client, settings, salon):
     token = factory.token(salon["president"])
     variables = {"e": gid("Event", salon["event"]), "kind": "GUIDE"}
-    upload(UPLOAD_EVENT_FILE, variables, "file", minimal_pdf("v1"), "guide.pdf", token)
+    first = upload(UPLOAD_EVENT_FILE, variables, "file", minimal_pdf("v1"), "guide.pdf", token)[
+        "data"
+    ]["uploadEventFile"]
+    programme = upload(
+        UPLOAD_EVENT_FILE, {**variables, "kind": "PROGRAMME"}, "file", minimal_pdf(), "p.pdf", token
+    )["data"]["uploadEventFile"]
+    (old_key,) = [r["storage_key"] for r in rows(db, models.StoredFile) if r["kind"] == "GUIDE"]
     second = upload(UPLOAD_EVENT_FILE, variables, "file", minimal_pdf("v2"), "guide-v2.pdf", token)[
         "data"
     ]["uploadEventFile"]
     event = gql.ok(EVENT_FILES, {"id": gid("Event", salon["event"])}, token)["event"]
     assert event["guide"] == {"id": second["id"]}
-    assert event["programme"] is None
+    assert event["programme"] == {"id": programme["id"], "filename": "p.pdf"}
+    # the replaced guide is gone, row and bytes: its old id is as unknown as any other
+    assert sorted(r["kind"] for r in rows(db, models.StoredFile)) == ["GUIDE", "PROGRAMME"]
+    assert old_key not in _stored_files(settings)
+    participant = {"Authorization": f"Bearer {factory.token(salon['participant_user'])}"}
+    old = client.get(first["url"], headers=participant)
+    assert old.status_code == 404
+    assert old.json()["error"]["code"] == "NOT_FOUND"
+    assert client.get(second["url"], headers=participant).status_code == 200
+    body = gql(NODE, {"id": first["id"]}, token)
+    assert error_codes(body) == ["NOT_FOUND"]
+    # and the audit entry of the new upload names the file it replaced
+    log = gql.ok(AUDIT, {"id": gid("Event", salon["event"])}, token)["event"]["auditLog"]
+    assert log["edges"][0]["node"]["after"]["replaces"] == [first["id"]]
+
+
+def test_a_new_stand_plan_replaces_only_that_exposants_plan(
+    gql, factory, db, upload, client, salon
+):
+    other = factory.member(salon["event"], Role.EXPOSANT)
+    token = factory.token(salon["president"])
+    plans = [
+        upload(UPLOAD_PLAN, {"m": gid("Member", member)}, "file", minimal_pdf(), "plan.pdf", token)[
+            "data"
+        ]["uploadExposantPlan"]
+        for member in (salon["exposant"], other, salon["exposant"])
+    ]
+    headers = {"Authorization": f"Bearer {factory.token(salon['participant_user'])}"}
+    statuses = [client.get(plan["url"], headers=headers).status_code for plan in plans]
+    assert statuses == [404, 200, 200]
     assert len(rows(db, models.StoredFile)) == 2
+
+
+def test_downloads_are_attachments_in_a_sandbox(factory, db, upload, client, salon):
+    # given a PDF that would run a script if a browser showed it inline
+    scripted = minimal_pdf().replace(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+    )
+    file = upload(
+        UPLOAD_EVENT_FILE,
+        {"e": gid("Event", salon["event"]), "kind": "PROGRAMME"},
+        "file",
+        scripted,
+        "programme.pdf",
+        factory.token(salon["president"]),
+    )["data"]["uploadEventFile"]
+    # when
+    headers = {"Authorization": f"Bearer {factory.token(salon['participant_user'])}"}
+    response = client.get(file["url"], headers=headers)
+    # then the browser saves it rather than opening it, and would run nothing of it anyway
+    assert response.status_code == 200
+    assert response.content == scripted
+    assert response.headers["content-disposition"] == 'attachment; filename="programme.pdf"'
+    assert response.headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    calendar = client.get(f"/events/{gid('Event', salon['event'])}/programme.ics", headers=headers)
+    assert calendar.status_code == 200
+    assert calendar.headers["content-disposition"].startswith("attachment")
+    assert calendar.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored", "disposition"),
+    [
+        # U+202E (right-to-left override) made "...fdp.exe" read as "...exe.pdf"
+        ("facture\u202efdp.exe", "facturefdp.exe", 'attachment; filename="facturefdp.exe"'),
+        (
+            "a\u2066b\u2069\u200e\u200fc\u061c\u200b.pdf",
+            "abc.pdf",
+            'attachment; filename="abc.pdf"',
+        ),
+        (
+            "tab\there\x7f\x1b[31m.pdf",
+            "tab here[31m.pdf",
+            "attachment; filename*=utf-8''tab%20here%5B31m.pdf",
+        ),
+        (
+            'C:\\Users\\me\\"quoted"  name\u2028.pdf',
+            "quoted name .pdf",
+            "attachment; filename*=utf-8''quoted%20name%20.pdf",
+        ),
+        (
+            "re\u0301sume\u0301.pdf",
+            "r\u00e9sum\u00e9.pdf",
+            "attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf",
+        ),
+        ("\u202e\u200b.pdf", ".pdf", 'attachment; filename=".pdf"'),
+        ("\u202e\u2066", "document.pdf", 'attachment; filename="document.pdf"'),
+    ],
+    ids=[
+        "rtl-override",
+        "bidi-isolates-and-marks",
+        "controls",
+        "path-quotes-separators",
+        "nfc",
+        "only-invisible-stem",
+        "nothing-left",
+    ],
+)
+def test_file_names_are_cleaned_of_controls_and_direction_marks(
+    factory, db, upload, client, salon, sent, stored, disposition
+):
+    # given a client that sends the name's characters as they are (httpx would escape some)
+    operations = {
+        "query": UPLOAD_EVENT_FILE,
+        "variables": {"e": gid("Event", salon["event"]), "kind": "GUIDE", "file": None},
+    }
+    parts = [
+        ("operations", None, json.dumps(operations).encode()),
+        ("map", None, b'{"0": ["variables.file"]}'),
+        ("0", sent, minimal_pdf()),
+    ]
+    body = bytearray()
+    for name, filename, content in parts:
+        body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"'.encode()
+        if filename is not None:
+            quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+            body += f'; filename="{quoted}"\r\nContent-Type: application/pdf'.encode()
+        body += b"\r\n\r\n" + content + b"\r\n"
+    body += f"--{BOUNDARY}--\r\n".encode()
+    # when
+    response = client.post(
+        "/graphql",
+        content=bytes(body),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Authorization": f"Bearer {factory.token(salon['president'])}",
+        },
+    )
+    # then
+    assert response.status_code == 200, response.text
+    file = response.json()["data"]["uploadEventFile"]
+    assert file["filename"] == stored
+    assert [r["filename"] for r in rows(db, models.StoredFile)] == [stored]
+    headers = {"Authorization": f"Bearer {factory.token(salon['participant_user'])}"}
+    assert client.get(file["url"], headers=headers).headers["content-disposition"] == disposition
 
 
 def test_a_renamed_non_pdf_is_refused(gql, factory, db, upload, settings, salon):
