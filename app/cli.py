@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from tqdm import tqdm
 
 import models
 import seed
 from app.context import AgoraContext, acting_in
 from app.db import make_engine, make_session_factory
-from app.migrate import upgrade
+from app.migrate import current_revision, head_revision, steps_between, upgrade
 from kernel.errors import AgoraError, NotFoundError
 from kernel.ids import decode
 from kernel.settings import Settings, SettingsError, load_settings
@@ -34,34 +37,100 @@ def _settings() -> Settings:
         raise SystemExit(f"agora: {exc}") from exc
 
 
+def shown_url(url: str) -> str:
+    """`url` as it may be printed: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "DATABASE_URL (unreadable)"
+
+
+@contextmanager
+def database_reached(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached, or a URL that names none, is one line, not a trace."""
+    try:
+        yield
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise SystemExit(f"agora: DATABASE_URL is not a database URL: {exc}") from None
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise SystemExit(
+            f"agora: cannot reach the database {shown_url(settings.database_url)}: {reason}"
+        ) from None
+
+
 def cmd_migrate(_args: argparse.Namespace) -> int:
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    print("Database is up to date.")
+    with database_reached(settings):
+        engine = make_engine(settings.database_url)
+        try:
+            before = current_revision(engine)
+            upgrade(engine)
+            after = current_revision(engine)
+        finally:
+            engine.dispose()
+    assert after is not None
+    if before == after:
+        print(f"The database is at {after}, the latest revision: nothing to apply.")
+    else:
+        steps = steps_between(before, after)
+        print(
+            f"Migrated the database from {before or 'empty'} to {after} "
+            f"({steps} revision{'s' if steps != 1 else ''} applied)."
+        )
     return 0
+
+
+def _refuse_production(settings: Settings, what: str) -> None:
+    if settings.is_production:
+        raise SystemExit(
+            f"agora: {what} loads the demo event, whose logins and password are printed for "
+            "anyone to read; it does not run with AGORA_ENV=production."
+        )
 
 
 def cmd_seed(_args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as db:
-        seed.seed(db, acting_in(db, settings))
-    engine.dispose()
+    _refuse_production(settings, "`agora seed`")
+    with database_reached(settings):
+        engine = make_engine(settings.database_url)
+        with make_session_factory(engine)() as db:
+            seed.seed(db, acting_in(db, settings))
+        engine.dispose()
     seed.print_logins()
     return 0
+
+
+def _check_migrated(settings: Settings) -> None:
+    """`serve` on a database the code cannot use refuses to start, saying what to run."""
+    with database_reached(settings):
+        engine = make_engine(settings.database_url)
+        try:
+            current = current_revision(engine)
+        finally:
+            engine.dispose()
+    head = head_revision()
+    if current != head:
+        at = f"at revision {current}" if current else "empty (never migrated)"
+        raise SystemExit(
+            f"agora: the database {shown_url(settings.database_url)} is {at}, not at the "
+            f"latest revision {head}: run `agora migrate` first."
+        )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.demo:
+        _refuse_production(settings, "`agora serve --demo`")
         cmd_migrate(args)
         cmd_seed(args)
+    else:
+        _check_migrated(settings)
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(
-        f"GraphiQL: http://{host}:{args.port}/graphiql  (database: {settings.database_url})",
+        f"GraphiQL: http://{host}:{args.port}/graphiql  "
+        f"(database: {shown_url(settings.database_url)})",
         flush=True,
     )
     uvicorn.run(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,3 +34,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     _run(engine, "downgrade", revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest revision the code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def steps_between(older: str | None, newer: str) -> int:
+    """How many revisions lead from `older` (None: an empty database) to `newer`."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return sum(1 for _ in script.iterate_revisions(newer, older or "base"))

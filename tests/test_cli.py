@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 import models
+from app.migrate import head_revision
 from kernel.settings import SettingsError, load_settings
 from models import Role
 from schema import schema
@@ -438,3 +439,69 @@ def test_retention_deletes_more_rows_than_one_batch(settings, factory, db):
     assert "  scan log: 2500\n" in result.stdout
     assert _counts(db, models.RoomAccess) == [0]
     assert "2500/2500" in result.stderr  # the progress bar went all the way
+
+
+def _fresh(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`agora` with nothing of the suite's settings: a data folder of its own, `env` added."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AGORA_", "DATABASE_URL"))}
+    environ.update(AGORA_DATA_DIR=str(tmp_path), AGORA_SECRET_KEY="s" * 40, **env)
+    args = environ.pop("ARGS").split()
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_migrate_says_which_revisions_it_moved_between(tmp_path):
+    first = _fresh(tmp_path, ARGS="migrate")
+    assert first.returncode == 0, first.stderr
+    head = head_revision()
+    assert first.stdout.startswith(f"Migrated the database from empty to {head} (")
+    assert "revisions applied)." in first.stdout
+    again = _fresh(tmp_path, ARGS="migrate")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == (
+        f"The database is at {head}, the latest revision: nothing to apply."
+    )
+
+
+def test_serve_refuses_a_database_that_was_never_migrated(tmp_path):
+    result = _fresh(tmp_path, ARGS="serve")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"agora: the database sqlite:///{tmp_path.resolve() / 'agora.db'} is empty (never "
+        f"migrated), not at the latest revision {head_revision()}: run `agora migrate` first."
+    ]
+
+
+@pytest.mark.parametrize("command", ["seed", "serve --demo"])
+def test_the_demo_event_is_refused_in_production(tmp_path, command):
+    result = _fresh(tmp_path, ARGS=command, AGORA_ENV="production")
+    assert result.returncode != 0
+    assert "it does not run with AGORA_ENV=production" in result.stderr
+    assert not (tmp_path / "agora.db").exists()  # nothing was migrated or seeded
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "seed"])
+def test_a_database_out_of_reach_is_one_line_without_its_password(tmp_path, command):
+    port = _free_port()  # nothing listens there
+    url = f"postgresql+psycopg://agora:s3cret-pw@127.0.0.1:{port}/agora"
+    result = _fresh(tmp_path, ARGS=command, DATABASE_URL=url)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"agora: cannot reach the database postgresql+psycopg://agora:***@127.0.0.1:{port}/agora:"
+    )
+    assert "s3cret-pw" not in result.stderr + result.stdout
+
+
+def test_a_url_that_names_no_database_is_one_line(tmp_path):
+    result = _fresh(tmp_path, ARGS="migrate", DATABASE_URL="not a url")
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("agora: DATABASE_URL is not a database URL")
