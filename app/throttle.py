@@ -1,10 +1,21 @@
-"""Login throttling: failed attempts counted per account and per client address.
+"""Login throttling that keeps the owner in.
 
-The counting is the `limits` library's fixed windows. On SQLite (one laptop, usually one
-worker) the counters live in the worker's memory; on PostgreSQL, where several workers or
-machines serve one database, they live in the `rate_limit_counter` table so that a guesser
-cannot spread attempts across workers. Only failures count, so a venue full of staff logging
-in behind one address is never refused; a successful login clears its account's count.
+Failed logins are counted in three fixed windows: of one account from one client address
+(`AGORA_LOGIN_LIMIT_PER_CLIENT`, the limit a guesser meets first), of one account from
+everywhere (`AGORA_LOGIN_LIMIT_PER_ACCOUNT`, a higher ceiling against guesses spread over many
+addresses) and of one client address across accounts (`AGORA_LOGIN_LIMIT_PER_ADDRESS`). A
+guesser at one address thus shuts out only that address: the owner, elsewhere, still logs in,
+until the ceiling says that many addresses are guessing at once. Between failures of one
+account from one address the wait grows: the first few are free, then 1, 2, 4, ... seconds.
+
+Each attempt takes its place in every count before its password is checked, in one
+transaction of single upserts (`INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING`) that
+count it only while the count has room: concurrent attempts on one row take turns at its row
+lock on PostgreSQL and at the database's write lock on SQLite, so however many arrive at once,
+no more passwords are checked than the limit allows. A failure leaves its place taken; a
+success gives it back and clears its account's count from that address. The counters live in
+the database (`rate_limit_counter`), so every worker and machine serving it counts the same
+attempts. The client address is what the server was told (see `FORWARDED_ALLOW_IPS`).
 """
 
 from __future__ import annotations
@@ -12,14 +23,13 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage
-from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Engine, case, delete, select
+from sqlalchemy import ColumnElement, Engine, and_, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 import models
 from kernel.errors import RateLimitedError
@@ -27,70 +37,32 @@ from kernel.settings import Settings
 
 COUNTER = models.RateLimitCounter.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 
-
-class DatabaseStorage(Storage):
-    """`limits` counters in PostgreSQL: one upserted row per key and window."""
-
-    STORAGE_SCHEME = None
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return SQLAlchemyError
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-        fresh = COUNTER.c.expires_at <= now
-        stmt = (
-            pg_insert(COUNTER)
-            .values(key=key, hits=amount, expires_at=now + expiry)
-            .on_conflict_do_update(
-                index_elements=[COUNTER.c.key],
-                # Both expressions read the row as it was: a spent window starts again.
-                set_={
-                    "hits": case((fresh, amount), else_=COUNTER.c.hits + amount),
-                    "expires_at": case((fresh, now + expiry), else_=COUNTER.c.expires_at),
-                },
-            )
-            .returning(COUNTER.c.hits)
-        )
-        with self.engine.begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
-
-    def _row(self, key: str) -> Any:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(COUNTER.c.hits, COUNTER.c.expires_at).where(
-                    COUNTER.c.key == key, COUNTER.c.expires_at > time.time()
-                )
-            ).first()
-
-    def get(self, key: str) -> int:
-        row = self._row(key)
-        return int(row.hits) if row else 0
-
-    def get_expiry(self, key: str) -> float:
-        row = self._row(key)
-        return float(row.expires_at) if row else time.time()
-
-    def check(self) -> bool:
-        return True
-
-    def reset(self) -> int | None:
-        with self.engine.begin() as conn:
-            return conn.execute(delete(COUNTER)).rowcount
-
-    def clear(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(COUNTER).where(COUNTER.c.key == key))
+# Failures of one account from one address heard without a wait; after them each failure
+# doubles the wait before the next attempt, from one second up to `MAX_DELAY_SECONDS`.
+FREE_FAILURES = 3
+MAX_DELAY_SECONDS = 300
 
 
-def _account(email: str) -> str:
+def delay_after(failures: int) -> int:
+    """Seconds before an account's next attempt from one address is heard, after `failures`."""
+    if failures <= FREE_FAILURES:
+        return 0
+    return int(min(2 ** (failures - FREE_FAILURES - 1), MAX_DELAY_SECONDS))
+
+
+@dataclass(frozen=True)
+class _Count:
+    limit: RateLimitItem
+    key: str
+    # Whose failures, as a refusal names them.
+    whose: str
+    # Whether failures in this count wait ever longer between them.
+    grows: bool = False
+
+
+def _digest(kind: str, text: str) -> str:
     # Any text can be typed as an email: a digest keeps keys short and the table free of it.
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"{kind}:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _wait(seconds: float) -> str:
@@ -100,34 +72,96 @@ def _wait(seconds: float) -> str:
     return f"{minutes} minutes"
 
 
+def _next_at(hits: ColumnElement[Any], now: float) -> ColumnElement[Any]:
+    """When the attempt after the `hits`-th failure is heard, as SQL (`delay_after`)."""
+    growing = range(FREE_FAILURES + 1, FREE_FAILURES + 2 + MAX_DELAY_SECONDS.bit_length())
+    return case(
+        (hits <= FREE_FAILURES, now),
+        *[(hits == n, now + delay_after(n)) for n in growing],
+        else_=now + MAX_DELAY_SECONDS,
+    )
+
+
 class LoginThrottle:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        storage: Storage = (
-            DatabaseStorage(engine) if engine.dialect.name == "postgresql" else MemoryStorage()
-        )
-        self.limiter = FixedWindowRateLimiter(storage)
+        self.engine = engine
+        self.insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self.per_client: RateLimitItem = parse(settings.login_limit_per_client)
         self.per_account: RateLimitItem = parse(settings.login_limit_per_account)
         self.per_address: RateLimitItem = parse(settings.login_limit_per_address)
 
-    def _refuse(self, limit: RateLimitItem, key: str, whose: str) -> None:
-        if self.limiter.test(limit, "login", key):
-            return
-        reset_at = self.limiter.get_window_stats(limit, "login", key).reset_time
-        seconds = max(1, math.ceil(reset_at - time.time()))
-        raise RateLimitedError(
-            f"Too many failed logins {whose}; try again in {_wait(seconds)}.", retry_after=seconds
+    def _counts(self, account: str, address: str | None) -> list[_Count]:
+        # Always taken in this order (account, address, client): concurrent attempts lock
+        # their rows in one order and never wait on each other in a circle.
+        counts = [_Count(self.per_account, _digest("account", account), "for this account")]
+        if address:
+            counts.append(_Count(self.per_address, f"address:{address}", "from your network"))
+        counts.append(
+            _Count(
+                self.per_client,
+                _digest("client", f"{account}\n{address or ''}"),
+                "for this account from your address",
+                grows=True,
+            )
         )
+        return counts
 
-    def check(self, account: str, address: str | None) -> None:
-        """RATE_LIMITED when either count is spent, before the password is even checked."""
-        self._refuse(self.per_account, _account(account), "for this account")
-        if address:
-            self._refuse(self.per_address, f"address:{address}", "from your network")
+    def _take(self, count: _Count, now: float) -> Any:
+        """One place in `count`, if it has room (and its wait has passed): one upsert."""
+        window = now + count.limit.get_expiry()
+        fresh = COUNTER.c.expires_at <= now
+        hits = case((fresh, 1), else_=COUNTER.c.hits + 1)
+        values: dict[str, Any] = {
+            "hits": hits,
+            "expires_at": case((fresh, window), else_=COUNTER.c.expires_at),
+        }
+        if count.grows:
+            values["next_at"] = _next_at(hits, now)
+        stmt = self.insert(COUNTER).values(
+            key=count.key, hits=1, expires_at=window, next_at=now if count.grows else 0.0
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[COUNTER.c.key],
+            # Every expression reads the row as it was: a spent window starts again.
+            set_=values,
+            where=or_(fresh, and_(COUNTER.c.hits < count.limit.amount, COUNTER.c.next_at <= now)),
+        ).returning(COUNTER.c.hits)
 
-    def failed(self, account: str, address: str | None) -> None:
-        self.limiter.hit(self.per_account, "login", _account(account))
-        if address:
-            self.limiter.hit(self.per_address, "login", f"address:{address}")
+    def attempt(self, account: str, address: str | None) -> None:
+        """Count this attempt as a failure of `account` from `address` before its password is
+        checked; RATE_LIMITED, with nothing counted, when a count is spent or its wait runs."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            for count in self._counts(account, address):
+                if conn.execute(self._take(count, now)).first() is not None:
+                    continue
+                row = conn.execute(
+                    select(COUNTER.c.hits, COUNTER.c.expires_at, COUNTER.c.next_at).where(
+                        COUNTER.c.key == count.key
+                    )
+                ).one()
+                until = row.expires_at if row.hits >= count.limit.amount else row.next_at
+                seconds = max(1, math.ceil(until - now))
+                # Leaving the block rolls back the places taken in the counts before this one.
+                raise RateLimitedError(
+                    f"Too many failed logins {count.whose}; try again in {_wait(seconds)}.",
+                    retry_after=seconds,
+                )
 
-    def succeeded(self, account: str) -> None:
-        self.limiter.clear(self.per_account, "login", _account(account))
+    def succeeded(self, account: str, address: str | None) -> None:
+        """The attempt was no failure: its places are given back, and its account's count
+        from this address (with its wait) starts again."""
+        *others, client = self._counts(account, address)
+        now = time.time()
+        # In `_counts`' order, as `attempt` locks them.
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(COUNTER)
+                .where(
+                    COUNTER.c.key.in_([c.key for c in others]),
+                    COUNTER.c.expires_at > now,
+                    COUNTER.c.hits > 0,
+                )
+                .values(hits=COUNTER.c.hits - 1)
+            )
+            conn.execute(delete(COUNTER).where(COUNTER.c.key == client.key))

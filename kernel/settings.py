@@ -61,7 +61,10 @@ class Settings:
     cors_origins: tuple[str, ...]
     # The largest request body read at all: the upload limit plus room for the operation.
     max_request_bytes: int
-    # Failed logins heard per account and per client address (`limits` notation).
+    # Failed logins heard (`limits` notation): of an account from one client address; of an
+    # account from everywhere (the ceiling against guessing from many addresses); of a client
+    # address across accounts.
+    login_limit_per_client: str
     login_limit_per_account: str
     login_limit_per_address: str
 
@@ -104,9 +107,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     max_upload_bytes = int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-    login_per_account = environ.get("AGORA_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    login_per_client = environ.get("AGORA_LOGIN_LIMIT_PER_CLIENT", "10 per 15 minutes")
+    login_per_account = environ.get("AGORA_LOGIN_LIMIT_PER_ACCOUNT", "50 per 15 minutes")
     login_per_address = environ.get("AGORA_LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes")
     for name, value in (
+        ("AGORA_LOGIN_LIMIT_PER_CLIENT", login_per_client),
         ("AGORA_LOGIN_LIMIT_PER_ACCOUNT", login_per_account),
         ("AGORA_LOGIN_LIMIT_PER_ADDRESS", login_per_address),
     ):
@@ -141,6 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_request_bytes=int(
             environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
         ),
+        login_limit_per_client=login_per_client,
         login_limit_per_account=login_per_account,
         login_limit_per_address=login_per_address,
     )

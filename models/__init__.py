@@ -4,6 +4,7 @@ from models.annonce import Annonce
 from models.audit import AuditEntry
 from models.badge import Badge
 from models.base import UTCDateTime, utcnow
+from models.calendar_feed import CalendarFeed
 from models.enums import (
     EVENT_ROLES,
     STAFF_ROLES,
@@ -45,6 +46,7 @@ __all__ = [
     "AnnonceTarget",
     "AuditEntry",
     "Badge",
+    "CalendarFeed",
     "DenyReason",
     "Event",
     "EventFileKind",

@@ -44,19 +44,19 @@ def _issue_pair(ctx: Context, user: models.User, family: str) -> TokenPair:
 def login(ctx: Context, *, email: str, password: str) -> TokenPair:
     """Check the credentials and start a new token chain.
 
-    Failed attempts are counted per account and per client address; past the limit the
-    answer is RATE_LIMITED without the password being checked at all.
+    Each attempt counts as a failure (of the account from the client address, of the account,
+    of the address) before the password is checked, and a success takes it back: past a
+    limit, or before a failure's wait has passed, the answer is RATE_LIMITED without the
+    password being checked at all, however many attempts arrive at once.
     """
     account, address, throttle = normalize_email(email), ctx.client_address, ctx.login_throttle
     if throttle is not None:
-        throttle.check(account, address)
+        throttle.attempt(account, address)
     user = ctx.db.exec(select(models.User).where(models.User.email == account)).first()
     if not security.verify_password(user.password_hash if user else None, password) or user is None:
-        if throttle is not None:
-            throttle.failed(account, address)
         raise UnauthenticatedError("Wrong email or password.")
     if throttle is not None:
-        throttle.succeeded(account)
+        throttle.succeeded(account, address)
     pair = _issue_pair(ctx, user, family=secrets.token_hex(16))
     ctx.commit()
     ctx.act_as(user)

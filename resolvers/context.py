@@ -21,13 +21,12 @@ SharedReader = Callable[[int, Callable[[], None]], Awaitable[T]]
 
 
 class LoginAttempts(Protocol):
-    """Counts failed logins, per account and per address (`app.throttle.LoginThrottle`)."""
+    """Counts failed logins of an account from an address, of the account and of the address
+    (`app.throttle.LoginThrottle`)."""
 
-    def check(self, account: str, address: str | None) -> None: ...
+    def attempt(self, account: str, address: str | None) -> None: ...
 
-    def failed(self, account: str, address: str | None) -> None: ...
-
-    def succeeded(self, account: str) -> None: ...
+    def succeeded(self, account: str, address: str | None) -> None: ...
 
 
 class LiveFeed(Protocol):
