@@ -26,6 +26,7 @@ from app.exports import export_routes
 from app.files import routes as file_routes
 from app.graphiql import routes as graphiql_routes
 from app.graphql import AgoraGraphQL
+from app.health import readiness
 from app.live import Hub
 from app.throttle import LoginThrottle
 from app.websocket import LiveSocket
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", LiveSocket(schema, settings, sessions, hub)),
             Route("/healthz", healthz),
+            Route("/readyz", readiness(engine)),
             *export_routes(settings, sessions),
             *file_routes(settings, sessions),
             *graphiql_routes(),
