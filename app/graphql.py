@@ -140,6 +140,10 @@ def _is_variables_map(files_map: Any) -> bool:
     return True
 
 
+# Refusals that ask the client to wait: their HTTP status (the answer carries Retry-After).
+_WAIT_STATUS = {"RATE_LIMITED": 429, "SERVICE_UNAVAILABLE": 503}
+
+
 def _replay(body: bytes) -> Receive:
     """A `receive` that hands the already-read body to another ASGI app."""
     sent = False
@@ -409,14 +413,16 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         return Response(orjson.dumps(payload), media_type="application/json"), until
 
     def _refused(self, payload: dict[str, Any]) -> Response:
-        # A login refused for too many attempts is an HTTP 429 too, with the wait to honour.
+        # A login refused for too many attempts is an HTTP 429, a database out of reach a 503,
+        # each with the wait to honour.
         for error in payload["errors"]:
             extensions = error.get("extensions") or {}
-            if extensions.get("code") == "RATE_LIMITED":
+            status = _WAIT_STATUS.get(str(extensions.get("code")))
+            if status is not None:
                 wait = str(extensions.get("retryAfterSeconds", 60))
                 return Response(
                     orjson.dumps(payload),
-                    status_code=429,
+                    status_code=status,
                     media_type="application/json",
                     headers={"Retry-After": wait},
                 )

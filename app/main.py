@@ -21,7 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import make_engine, make_session_factory
-from app.errors import error_response
+from app.errors import agora_error_response, error_response
 from app.exports import export_routes
 from app.files import routes as file_routes
 from app.graphiql import routes as graphiql_routes
@@ -32,6 +32,7 @@ from app.throttle import LoginThrottle
 from app.websocket import LiveSocket
 from kernel.settings import Settings, load_settings
 from schema import schema
+from schema.errors import outages
 
 log = logging.getLogger("agora")
 
@@ -49,6 +50,8 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(_request: Request, exc: Exception) -> Response:
+    if outages.is_outage(exc):
+        return agora_error_response(outages.refusal(exc))
     # The trace goes to the log; the client learns only that it was not its fault.
     log.error("unexpected error", exc_info=exc)
     return error_response(

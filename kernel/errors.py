@@ -51,6 +51,19 @@ class RateLimitedError(AgoraError):
         return {"code": self.code, "retryAfterSeconds": self.retry_after}
 
 
+class ServiceUnavailableError(RateLimitedError):
+    """The database cannot be reached just now: nothing was done; try again after a while."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, retry_after: int = 5) -> None:
+        super().__init__(
+            "The database cannot be reached just now, so nothing was read or changed. Try "
+            f"again in {retry_after} seconds.",
+            retry_after,
+        )
+
+
 class StaleViewer(Exception):  # noqa: N818  (not an error of the client's: a signal to retry)
     """A write found that the viewer it was judged with, reused from an earlier request
     (`resolvers.viewer.KeptViewers`), is no longer the viewer's standing: it wrote nothing,

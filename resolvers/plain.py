@@ -75,6 +75,13 @@ class PlainSelect:
             cursor.execute(compiled.sql, arguments)
             found = cursor.fetchall()
             _results(compiled, connection.dialect, cursor)
+        except psycopg.OperationalError:
+            # The database went away under the driver, where SQLAlchemy's own statements would
+            # have noticed: this connection is dropped, and the pool's others, of the same
+            # era, are replaced (as SQLAlchemy does on a disconnect it sees).
+            connection.invalidate()
+            connection.engine.dispose(close=False)
+            raise
         finally:
             cursor.close()
         return _converted(compiled, found)

@@ -3,16 +3,61 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 
+import psycopg
 from graphql import GraphQLError, SubsequentIncrementalExecutionResult
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import StreamExecutionResult
 
-from kernel.errors import AgoraError
+from kernel.errors import AgoraError, ServiceUnavailableError
 
 log = logging.getLogger("agora")
+# An outage is logged once, and again each time it lasts this much longer: not per request.
+OUTAGE_LOG_EVERY_S = 60.0
+
+
+class Outages:
+    """Tells a database out of reach from a bug, and logs it once per outage."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.logged_at: float | None = None
+
+    @staticmethod
+    def is_outage(exc: BaseException | None) -> bool:
+        # A connection refused, dropped or timed out (OperationalError, or one SQLAlchemy saw
+        # invalidated; the drivers' own from the statements run on them directly), or no
+        # connection free in the pool in time.
+        unreachable = (
+            OperationalError,
+            PoolTimeoutError,
+            psycopg.OperationalError,
+            sqlite3.OperationalError,
+        )
+        return isinstance(exc, unreachable) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        )
+
+    def refusal(self, exc: BaseException) -> ServiceUnavailableError:
+        now = time.monotonic()
+        with self.lock:
+            first = self.logged_at is None or now - self.logged_at > OUTAGE_LOG_EVERY_S
+            if first:
+                self.logged_at = now
+        if first:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            log.error("the database cannot be reached: %s", reason[0] if reason else exc)
+        return ServiceUnavailableError()
+
+
+outages = Outages()
 
 
 def coded(error: GraphQLError) -> GraphQLError:
@@ -21,6 +66,17 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, AgoraError):
         # graphql-core already copied the exception's `extensions` (its code) onto the error.
         return error
+    if outages.is_outage(original):
+        assert original is not None
+        refusal = outages.refusal(original)
+        return GraphQLError(
+            refusal.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=refusal,
+        )
     if (
         original is None
         or isinstance(original, InvalidOperationTypeError)
