@@ -6,7 +6,7 @@ import models
 from models import AnnonceTarget
 from resolvers import audit, news
 from resolvers.context import Context
-from resolvers.text import required_text
+from resolvers.text import MAX_DESCRIPTION, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 ANNONCE_FIELDS = ("title", "description", "target")
@@ -21,7 +21,7 @@ def create_annonce(
     annonce = models.Annonce(
         event_id=event.id,
         title=required_text(title, "The title", 200),
-        description=required_text(description, "The description", 20_000),
+        description=required_text(description, "The description", MAX_DESCRIPTION),
         target=target,
         created_by_id=ctx.require_viewer().user_id,
         created_at=ctx.now,
@@ -54,7 +54,7 @@ def update_annonce(
     if title is not None:
         annonce.title = required_text(title, "The title", 200)
     if description is not None:
-        annonce.description = required_text(description, "The description", 20_000)
+        annonce.description = required_text(description, "The description", MAX_DESCRIPTION)
     if target is not None:
         annonce.target = target
     annonce.updated_at = ctx.now

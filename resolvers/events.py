@@ -14,9 +14,13 @@ from kernel.errors import BadUserInputError, ConflictError
 from kernel.moments import aware
 from resolvers import audit, news, visibility
 from resolvers.context import Context
-from resolvers.text import optional_text, required_text
+from resolvers.text import MAX_DESCRIPTION, optional_text, required_text
 from resolvers.users import create_user, find_by_email, validate_email
 from resolvers.visibility import visible_event
+
+# The columns' lengths: IANA names are far shorter; an address, as RFC 5321 bounds it.
+MAX_TIMEZONE = 64
+MAX_EMAIL = 254
 
 EVENT_FIELDS = (
     "name",
@@ -57,7 +61,8 @@ def _validated(values: EventValues) -> dict[str, Any]:
     aware(values.ends_at, "endsAt")
     if values.ends_at <= values.starts_at:
         raise BadUserInputError("An event must end after it starts.")
-    tz = (values.timezone or "UTC").strip()
+    tz = optional_text(values.timezone, "The time zone", MAX_TIMEZONE) or "UTC"
+    optional_text(values.president_email, "The president's email", MAX_EMAIL)
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -66,8 +71,10 @@ def _validated(values: EventValues) -> dict[str, Any]:
         ) from exc
     return {
         "name": required_text(values.name, "The event's name", 200),
-        "description": optional_text(values.description, "The description"),
-        "location": optional_text(values.location, "The location", 300),
+        "description": optional_text(
+            values.description, "The event's description", MAX_DESCRIPTION
+        ),
+        "location": optional_text(values.location, "The event's location", 300),
         "starts_at": values.starts_at.astimezone(UTC),
         "ends_at": values.ends_at.astimezone(UTC),
         "timezone": tz,

@@ -12,7 +12,7 @@ import models
 from kernel.errors import BadUserInputError, ConflictError
 from resolvers import audit
 from resolvers.context import Context
-from resolvers.text import optional_text, required_text
+from resolvers.text import MAX_DESCRIPTION, optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 
@@ -40,8 +40,8 @@ def _apply(ctx: Context, room: models.Room, values: RoomValues) -> None:
     if taken is not None:
         raise ConflictError(f"This event already has a room named “{name}”.")
     room.name = name
-    room.description = optional_text(values.description, "The description")
-    room.location = optional_text(values.location, "The location", 300)
+    room.description = optional_text(values.description, "The room's description", MAX_DESCRIPTION)
+    room.location = optional_text(values.location, "The room's location", 300)
     room.capacity = values.capacity
 
 

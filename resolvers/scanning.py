@@ -52,6 +52,8 @@ CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 MAX_CLIENT_SCAN_ID = 100
 # The scan log keeps the presented code; anything longer cannot be a badge and is cut.
 MAX_LOGGED_CODE = 128
+# The most a QR code holds (version 40, bytes): a longer code was never read off a badge.
+MAX_PRESENTED_CODE = 2953
 
 # (room, moment) -> may the viewer scan at this room's door at that moment (the field's @allow).
 MayScan = Callable[[models.Room, datetime], bool]
@@ -249,7 +251,17 @@ def _controller(viewer: Viewer, event_id: int) -> models.Member:
     return member
 
 
+def check_presented_code(code: str) -> None:
+    """BAD_USER_INPUT for a code longer than any QR code holds."""
+    if len(code) > MAX_PRESENTED_CODE:
+        raise BadUserInputError(
+            f"The badge code is too long ({len(code)} characters; at most {MAX_PRESENTED_CODE}, "
+            "the most a QR code holds)."
+        )
+
+
 def _check(request: ScanRequest) -> None:
+    check_presented_code(request.code)
     client_scan_id = request.client_scan_id
     if client_scan_id is not None and not 0 < len(client_scan_id) <= MAX_CLIENT_SCAN_ID:
         raise BadUserInputError(

@@ -18,7 +18,7 @@ from models import PaymentStatus, SessionKind, SessionStatus
 from models.enums import SESSION_STATUS_ORDER
 from resolvers import audit, news
 from resolvers.context import Context
-from resolvers.text import optional_text, required_text
+from resolvers.text import MAX_DESCRIPTION, optional_text, required_text
 from resolvers.visibility import visible_event, visible_in_event
 
 SESSION_FIELDS = (
@@ -129,7 +129,9 @@ def _apply(ctx: Context, session: models.EventSession, values: SessionValues) ->
         )
     is_paid, price = _price(values)
     session.title = required_text(values.title, "The session's title", 300)
-    session.description = optional_text(values.description, "The description")
+    session.description = optional_text(
+        values.description, "The session's description", MAX_DESCRIPTION
+    )
     session.speaker_name = optional_text(values.speaker_name, "The speaker's name", 200)
     session.kind = values.kind
     session.is_paid = is_paid

@@ -1,8 +1,15 @@
-"""Small checks of free-text input shared by the programme's use cases."""
+"""Small checks of free-text input shared by the use cases.
+
+Every text a mutation takes has a maximum (docs/api.md, "Input lengths"), checked before it
+reaches the database: SQLite stores any length in a VARCHAR column, and PostgreSQL's refusal
+would be an unexpected error rather than the client's."""
 
 from __future__ import annotations
 
 from kernel.errors import BadUserInputError
+
+# Descriptions live in TEXT columns, which hold any length: this is ours, a few pages of text.
+MAX_DESCRIPTION = 20_000
 
 
 def required_text(value: str | None, label: str, max_length: int) -> str:
@@ -14,6 +21,8 @@ def required_text(value: str | None, label: str, max_length: int) -> str:
 
 
 def optional_text(value: str | None, label: str, max_length: int | None = None) -> str:
+    """`value` stripped ("" for None); BAD_USER_INPUT, naming `label` and the limit, when
+    longer than `max_length` characters."""
     text = (value or "").strip()
     if max_length is not None and len(text) > max_length:
         raise BadUserInputError(

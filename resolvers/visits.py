@@ -13,7 +13,7 @@ import models
 from kernel.errors import BadUserInputError, NotFoundError
 from models import Role
 from resolvers.context import Context
-from resolvers.scanning import find_badge
+from resolvers.scanning import check_presented_code, find_badge
 from resolvers.visibility import visible_in_event
 
 # A participant scanned again this soon is the same visit (a double scan), not a new lead.
@@ -44,6 +44,7 @@ def scan_visitor(ctx: Context, *, event_id: int, code: str, note: str) -> models
     exposant = ctx.require_viewer().member_in(event_id)
     assert exposant is not None, "the @allow rule admits only exposants of the event"
     _check_note(note)
+    check_presented_code(code)
     match = find_badge(ctx, code.strip())
     if match is None:
         raise NotFoundError("No badge has this code.")
