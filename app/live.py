@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -47,7 +48,11 @@ LISTEN_IDLE_CHECK_SECONDS = 1.0
 # A new subscription waits this long at most for its worker to listen; past it, it starts
 # anyway (the listener rings every feed once it listens, so nothing is missed for long).
 LISTEN_READY_SECONDS = 5.0
-MAX_RECONNECT_DELAY = 30.0
+# A lost listening connection is tried again soon, and never less often than each second, so
+# the displays hear news within a second of the database coming back; the jitter keeps many
+# workers from knocking at once.
+FIRST_RECONNECT_DELAY = 0.25
+MAX_RECONNECT_DELAY = 1.0
 # How the listening connection shows in pg_stat_activity, and the reading one.
 LISTENER_NAME = "agora-live-listener"
 READER_NAME = "agora-live-reader"
@@ -360,7 +365,8 @@ class Hub:
     async def _listen(self) -> None:
         assert self._wanted is not None
         assert self._listening is not None
-        delay = 0.5
+        delay = FIRST_RECONNECT_DELAY
+        lost_at: float | None = None
         while True:
             await self._wanted.wait()
             try:
@@ -369,10 +375,15 @@ class Hub:
                 ) as conn:
                     await conn.execute(f"LISTEN {news.CHANNEL}")
                     self._listening.set()
+                    if lost_at is not None:
+                        log.warning(
+                            "live news: listening again after %.1fs", time.monotonic() - lost_at
+                        )
+                        lost_at = None
                     # News sent while this worker was not listening is lost: every subscriber
                     # looks again from where it was.
                     self.ring_all()
-                    delay = 0.5
+                    delay = FIRST_RECONNECT_DELAY
                     checked = time.monotonic()
                     while self._still_wanted():
                         async for notify in conn.notifies(timeout=LISTEN_IDLE_CHECK_SECONDS):
@@ -388,8 +399,9 @@ class Hub:
                 raise
             except Exception as exc:  # noqa: BLE001  (any failure: reconnect, never die)
                 self._listening.clear()
-                log.warning(
-                    "live news: listening connection lost (%s); retrying in %.1fs", exc, delay
-                )
-            await asyncio.sleep(delay)
+                if lost_at is None:
+                    # Once per outage, not once per try.
+                    lost_at = time.monotonic()
+                    log.warning("live news: listening connection lost (%s); retrying", exc)
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, MAX_RECONNECT_DELAY)

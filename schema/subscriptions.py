@@ -14,12 +14,14 @@ rights lost meanwhile (a reassignment, a changed role, an expired token) end it 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncGenerator, Callable, Iterable
+import random
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 import strawberry
 
@@ -38,6 +40,7 @@ from permissions.subjects import (
 from resolvers import live, news
 from resolvers.context import Context, LiveFeed
 from schema.annonces import Annonce
+from schema.errors import outages
 from schema.info import Info
 from schema.questions import Question
 from schema.rooms import Room
@@ -74,6 +77,25 @@ class RoomOccupancy:
 T = TypeVar("T")
 
 
+# A read that finds the database out of reach is tried again, this long apart at most: a
+# display waits out an outage and goes on, instead of ending its subscription.
+OUTAGE_RETRY_SECONDS = 1.0
+
+
+async def _through_outages(read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`, tried again while the database cannot be reached (logged once an outage)."""
+    delay = 0.25
+    while True:
+        try:
+            return await read()
+        except Exception as exc:
+            if not outages.is_outage(exc):
+                raise
+            outages.refusal(exc)
+        await anyio.sleep(delay * random.uniform(0.5, 1.0))
+        delay = min(delay * 2, OUTAGE_RETRY_SECONDS)
+
+
 async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
     """Run `work` on a fresh session (and clock, loaders, viewer) in a worker thread."""
 
@@ -86,7 +108,9 @@ async def _in_thread(ctx: Context, work: Callable[[], T]) -> T:
                 # End the read transaction: no lock outlives the read. Loaded objects stay usable.
                 ctx.db.commit()
 
-    return await anyio.to_thread.run_sync(run, limiter=ctx.thread_limiter)
+    return await _through_outages(
+        partial(anyio.to_thread.run_sync, run, limiter=ctx.thread_limiter)
+    )
 
 
 def _feed(ctx: Context, topics: Iterable[str]) -> LiveFeed:
@@ -129,11 +153,18 @@ async def _read_alone(
         finally:
             reader.db.close()
 
-    async with ctx.thread_limiter:
-        if began is not None:
-            began()
-        # The subscriptions' limiter is held: anyio's own only stands aside.
-        return await anyio.to_thread.run_sync(run)
+    told = began
+
+    async def once() -> T:
+        nonlocal told
+        async with ctx.thread_limiter:
+            if told is not None:
+                told, call = None, told
+                call()  # once, even when the read is tried again
+            # The subscriptions' limiter is held: anyio's own only stands aside.
+            return await anyio.to_thread.run_sync(run)
+
+    return await _through_outages(once)
 
 
 @dataclass(frozen=True)
