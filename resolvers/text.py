@@ -21,9 +21,11 @@ def required_text(value: str | None, label: str, max_length: int) -> str:
 
 
 def optional_text(value: str | None, label: str, max_length: int | None = None) -> str:
-    """`value` stripped ("" for None); BAD_USER_INPUT, naming `label` and the limit, when
-    longer than `max_length` characters."""
+    """`value` stripped ("" for None); BAD_USER_INPUT, naming `label`, when it holds a NUL
+    character (which PostgreSQL's text cannot) or is longer than `max_length` characters."""
     text = (value or "").strip()
+    if "\x00" in text:
+        raise BadUserInputError(f"{label} cannot contain the NUL character (U+0000).")
     if max_length is not None and len(text) > max_length:
         raise BadUserInputError(
             f"{label} is too long ({len(text)} characters; at most {max_length})."

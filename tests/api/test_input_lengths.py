@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 import models
 from models import AnnonceTarget, Role
 from schema import schema as agora_schema
+from tests.conftest import PG_URL
 from tests.factories import Factory, gid
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -271,3 +272,31 @@ def test_one_character_too_many_is_bad_user_input_and_changes_nothing(
     # and the same operation with every text within its limit succeeds
     answered = gql(document(op), variables, scene.tokens[sender])
     assert "errors" not in answered, answered
+
+
+def test_a_nul_character_in_a_text_is_bad_user_input_on_every_database(gql, db, scene):
+    # given a description with U+0000, which PostgreSQL's text cannot hold
+    variables, sender = valid("createRoom", scene)
+    variables = _set(variables, ("input", "description"), "avant\x00après")
+    before = everything(db)
+    # when
+    body = gql(document("createRoom"), variables, scene.tokens[sender])
+    # then
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["message"] == (
+        "The room's description cannot contain the NUL character (U+0000)."
+    )
+    assert everything(db) == before
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's text holds a NUL character as it is")
+def test_a_nul_character_never_reaches_postgresql_whatever_the_input(gql, db, scene):
+    # given a text that no use case checks itself (the fuzz found it: a 500 before)
+    variables, sender = valid("updateVisitNote", scene)
+    before = everything(db)
+    # when
+    body = gql(document("updateVisitNote"), {**variables, "note": "\x00"}, scene.tokens[sender])
+    # then
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "NUL character (U+0000)" in body["errors"][0]["message"]
+    assert everything(db) == before
