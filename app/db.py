@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from psycopg.types.string import StrDumperUnknown
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -21,13 +23,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if "poolclass" not in kwargs:
-        # No pre-ping: it is one more round trip on every request. A connection the server has
-        # dropped fails one request, and the pool then replaces every connection of that era;
-        # recycling keeps connections from outliving server-side idle limits.
+        # Recycling keeps connections from outliving server-side idle limits.
         kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _text_without_nul)
+    _check_rested_connections(engine)
     return engine
+
+
+# A pooled connection that rested longer than this is checked before use (one round trip):
+# after a quiet spell, a database restart or dropped connections would otherwise fail the next
+# request of every worker. A busy connection is used at once (a ping on every request would
+# cost each door's scan a round trip); if the database dropped it, that one request answers
+# SERVICE_UNAVAILABLE and the pool renews its connections.
+RESTED_SECONDS = 1.0
+
+
+def _check_rested_connections(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for rested connections only."""
+    dialect = engine.dialect
+
+    def rested(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    def checked_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("rested_since")
+        if since is None or time.monotonic() - since < RESTED_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001  (whatever the driver raises: a dead connection)
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the connection did not answer its ping")
+
+    event.listen(engine, "checkin", rested)
+    event.listen(engine, "checkout", checked_if_rested)
 
 
 class _TextDumper(StrDumperUnknown):
