@@ -106,7 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'agora.db'}"
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
-    max_upload_bytes = int(environ.get("AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    max_upload_bytes = _positive(environ, "AGORA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024), int)
     login_per_client = environ.get("AGORA_LOGIN_LIMIT_PER_CLIENT", "10 per 15 minutes")
     login_per_account = environ.get("AGORA_LOGIN_LIMIT_PER_ACCOUNT", "50 per 15 minutes")
     login_per_address = environ.get("AGORA_LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes")
@@ -126,13 +126,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=database_url,
         secret_key=_secret_key(env, data_dir, environ.get("AGORA_SECRET_KEY")),
-        access_token_minutes=int(environ.get("AGORA_ACCESS_TOKEN_MINUTES", "15")),
-        refresh_token_days=int(environ.get("AGORA_REFRESH_TOKEN_DAYS", "30")),
+        access_token_minutes=_positive(environ, "AGORA_ACCESS_TOKEN_MINUTES", "15", int),
+        refresh_token_days=_positive(environ, "AGORA_REFRESH_TOKEN_DAYS", "30", int),
         jwt_issuer=environ.get("AGORA_JWT_ISSUER", "agora"),
         jwt_audience=environ.get("AGORA_JWT_AUDIENCE", "agora-api"),
         max_upload_bytes=max_upload_bytes,
-        entry_window_minutes=int(environ.get("AGORA_ENTRY_WINDOW_MINUTES", "15")),
-        max_sync_batch=int(environ.get("AGORA_MAX_SYNC_BATCH", "500")),
+        entry_window_minutes=_at_least_zero(environ, "AGORA_ENTRY_WINDOW_MINUTES", "15"),
+        max_sync_batch=_positive(environ, "AGORA_MAX_SYNC_BATCH", "500", int),
         live_poll_seconds=_positive(environ, "AGORA_LIVE_POLL_SECONDS", "60", float),
         live_init_timeout_seconds=_positive(
             environ, "AGORA_LIVE_INIT_TIMEOUT_SECONDS", "10", float
@@ -143,8 +143,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         response_cache_size=_at_least_zero(environ, "AGORA_RESPONSE_CACHE_SIZE", "2000"),
         worker_threads=_positive(environ, "AGORA_WORKER_THREADS", "4", int),
         cors_origins=_origins(environ.get("AGORA_CORS_ORIGINS", "")),
-        max_request_bytes=int(
-            environ.get("AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES))
+        max_request_bytes=_positive(
+            environ, "AGORA_MAX_REQUEST_BYTES", str(max_upload_bytes + REQUEST_MARGIN_BYTES), int
         ),
         login_limit_per_client=login_per_client,
         login_limit_per_account=login_per_account,
@@ -162,7 +162,8 @@ def _positive(environ: Mapping[str, str], name: str, default: str, kind: Callabl
     except ValueError:
         value = kind("0")
     if not value > 0:
-        raise SettingsError(f"{name} must be a number above 0, not {raw!r}.")
+        number = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {number} above 0, not {raw!r}.")
     return value
 
 

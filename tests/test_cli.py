@@ -505,3 +505,21 @@ def test_a_url_that_names_no_database_is_one_line(tmp_path):
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("agora: DATABASE_URL is not a database URL")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("AGORA_MAX_UPLOAD_BYTES", "10MB", "a whole number above 0"),
+        ("AGORA_ACCESS_TOKEN_MINUTES", "-5", "a whole number above 0"),
+        ("AGORA_REFRESH_TOKEN_DAYS", "0", "a whole number above 0"),
+        ("AGORA_MAX_SYNC_BATCH", "lots", "a whole number above 0"),
+        ("AGORA_MAX_REQUEST_BYTES", "1.5", "a whole number above 0"),
+        ("AGORA_ENTRY_WINDOW_MINUTES", "-1", "a whole number, 0 or more"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(tmp_path, name, value, said):
+    result = _fresh(tmp_path, ARGS="migrate", **{name: value})
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"agora: {name} must be {said}, not {value!r}."]
+    assert not (tmp_path / "agora.db").exists()
