@@ -4,7 +4,9 @@ WebSocket, the routes, the command line) and seen below `app` through its protoc
 
 from __future__ import annotations
 
+import re
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +28,24 @@ ENDED = (
     "This access token was ended by a logout (or by the reuse of a spent refresh token): "
     "refresh it with a valid refresh token, or log in again."
 )
+
+
+# An access token is a JWT: three base64url parts, the first a JSON object (`{"` is `eyJ`).
+JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+TOKEN_IN_QUERY = (
+    "An access token is never accepted in an address, where logs and proxies keep it: send it "
+    "as the header `Authorization: Bearer <token>`. Calendar apps use the event's icalUrl, "
+    "whose token opens its feed alone."
+)
+
+
+def access_token_in_query(query_string: bytes) -> bool:
+    """Whether any parameter of a request's query string is an access token, on any route:
+    it is refused (UNAUTHENTICATED, `TOKEN_IN_QUERY`), never used, since an address leaks."""
+    if not query_string:
+        return False
+    query = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return any(JWT.fullmatch(value.strip()) for _, value in query)
 
 
 def bearer(value: str) -> str | None:

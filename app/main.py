@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
+from app.context import TOKEN_IN_QUERY, access_token_in_query
 from app.db import make_engine, make_session_factory
 from app.errors import agora_error_response, error_response
 from app.exports import export_routes
@@ -119,7 +121,7 @@ class AgoraApp(Starlette):
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return with_safe_headers(self._stack())
+        return with_safe_headers(refusing_tokens_in_query(self._stack()))
 
     def _stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
@@ -169,6 +171,27 @@ def with_safe_headers(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_safely)
 
     return safe
+
+
+def refusing_tokens_in_query(app: ASGIApp) -> ASGIApp:
+    """An access token in the address is refused on every route, before any route sees it:
+    UNAUTHENTICATED over HTTP, a closed WebSocket (4401). Once it is in an access log or a
+    proxy's cache it can be read there, so it is never accepted, rather than silently
+    ignored (which would teach nobody to stop)."""
+
+    async def refusing(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and access_token_in_query(scope["query_string"]):
+            graphql = scope["path"] == "/graphql"
+            refusal = error_response("UNAUTHENTICATED", TOKEN_IN_QUERY, legacy=not graphql)
+            await refusal(scope, receive, send)
+        elif scope["type"] == "websocket" and access_token_in_query(scope["query_string"]):
+            await WebSocketClose(code=4401, reason="Access token in the address")(
+                scope, receive, send
+            )
+        else:
+            await app(scope, receive, send)
+
+    return refusing
 
 
 def _cors(settings: Settings) -> list[Middleware]:

@@ -3,7 +3,9 @@ answered with its status (`app/errors.py`, the one mapping), the session closed 
 response is done (after its last chunk, for a streamed export).
 
 A route's use case authorizes with its `permissions.routes` rules; an access token is needed
-as `Authorization: Bearer <token>` (or, where a route allows it, `?token=<token>`)."""
+as `Authorization: Bearer <token>`, never in the address (`app.context.access_token_in_query`).
+A calendar feed, which calendar apps read without headers, takes instead the feed token of
+its address (`?token=`, from `Event.icalUrl`): it opens that one event's feed, as its user."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from starlette.routing import Route
 from app.context import AgoraContext, bearer_token
 from app.errors import agora_error_response
 from kernel.errors import AgoraError
+from kernel.ids import decode
 from kernel.settings import Settings
 from permissions.routes import RouteRules
+from resolvers import calendar
 
 UseCase = Callable[[AgoraContext, Request], Response]
 
@@ -34,15 +38,19 @@ def route(
     token_in_query: bool = False,
 ) -> Route:
     """The route `rules` names (its method and path), served by `use_case`, which authorizes
-    with those rules. A sync endpoint: Starlette runs it in a worker thread, like the GraphQL
-    operations."""
+    with those rules. With `token_in_query`, the route is the calendar feed of the event of
+    its `{event_id}`, and a request without an `Authorization` header is read as the user
+    whose feed token is its `?token=`. A sync endpoint: Starlette runs it in a worker thread,
+    like the GraphQL operations."""
 
     def endpoint(request: Request) -> Response:
         token = bearer_token(request.headers)
-        if token is None and token_in_query:
-            token = request.query_params.get("token") or None
+        feed_token = request.query_params.get("token") if token_in_query and not token else None
         ctx = AgoraContext.open(sessions, settings, token=token, request=request)
         try:
+            if feed_token:
+                event_id = decode("Event", request.path_params["event_id"])
+                ctx.act_as(calendar.feed_reader(ctx, token=feed_token, event_id=event_id))
             ctx.require_viewer()
             response = use_case(ctx, request)
         except AgoraError as exc:

@@ -15,10 +15,11 @@ import models
 from kernel.ids import decode, encode, optional_pk
 from permissions import Role, Subject, allowed, subjects
 from permissions.requirements import NAMING_A_PRESIDENT
+from permissions.routes import PROGRAMME_ICS
 from permissions.rules import ADMIN, EVENT_STAFF, EVENT_STATS_RULES, ORGANIZER
 from resolvers import anomalies as anomaly_resolvers
 from resolvers import audit as audit_resolvers
-from resolvers import events
+from resolvers import calendar, events
 from resolvers import members as member_resolvers
 from resolvers import staff as staff_resolvers
 from schema.annonces import Annonce
@@ -199,9 +200,16 @@ class Event(Node):
             for a in rows
         ]
 
-    @field(description="Absolute path of the programme as an iCalendar feed (RFC 5545).")
-    def ical_url(self) -> str:
-        return f"/events/{self.id}/programme.ics"
+    @field(
+        description=(
+            "Absolute path of the programme as an iCalendar feed (RFC 5545), for the viewer's "
+            "calendar app: its `token` opens this one feed for this viewer and nothing else, "
+            "read-only, until rotateCalendarToken replaces it. Never an access token."
+        )
+    )
+    def ical_url(self, info: Info) -> str:
+        token = calendar.feed_token(info.context, self.model)
+        return f"/events/{self.id}/programme.ics?token={token}"
 
     @allowed(
         *EVENT_STATS_RULES,
@@ -257,4 +265,16 @@ class EventMutation:
         event = events.update_event(
             info.context, event_id=decode("Event", id), values=input.values()
         )
+        return Event.from_model(event)
+
+    @allowed(
+        *PROGRAMME_ICS.rules,
+        subject=subjects.EVENT_ARG,
+        description=(
+            "A new token in the viewer's calendar feed of the event (icalUrl): the address "
+            "with the old one stops working at once."
+        ),
+    )
+    def rotate_calendar_token(self, info: Info, event_id: strawberry.ID) -> Event | None:
+        event = calendar.rotate_feed_token(info.context, event_id=decode("Event", event_id))
         return Event.from_model(event)

@@ -1,16 +1,39 @@
-"""The programme as an iCalendar feed at Event.icalUrl."""
+"""The programme as an iCalendar feed at Event.icalUrl, opened by a feed token of its own;
+access tokens are refused in any address."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
+from sqlmodel import select
+from starlette.websockets import WebSocketDisconnect
 
+import models
+from kernel import security
 from models import Role, SessionKind
+from tests.conftest import error_codes
 from tests.factories import gid
 
 ICAL_URL = """query($id: ID!) { event(id: $id) { icalUrl } }"""
+ROTATE = """mutation($id: ID!) { rotateCalendarToken(eventId: $id) { icalUrl } }"""
+# The path of the event's feed with a token of 256 bits (base64url, no padding).
+FEED_URL = r"/events/{}/programme\.ics\?token=[A-Za-z0-9_-]{{43}}"
+NOT_A_FEED = "This calendar address is not valid, or no longer"
+
+
+def _feed_token(url: str) -> str:
+    [token] = parse_qs(urlsplit(url).query)["token"]
+    return token
+
+
+def _member_token(factory, db, event, role=Role.PARTICIPANT):
+    member = factory.member(event, role)
+    return factory.token(db.get(models.User, member.user_id))
 
 
 def test_programme_feed_parses_back_with_one_vevent_per_session(gql, factory, db, client):
@@ -35,8 +58,9 @@ def test_programme_feed_parses_back_with_one_vevent_per_session(gql, factory, db
     member = factory.member(event, Role.PARTICIPANT)
     token = factory.token(db.get(type(president), member.user_id))
     url = gql.ok(ICAL_URL, {"id": gid("Event", event)}, token)["event"]["icalUrl"]
-    # when
-    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert re.fullmatch(FEED_URL.format(gid("Event", event)), url)
+    # when a calendar app, which sends no header, reads it
+    response = client.get(url)
     # then
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
@@ -56,16 +80,6 @@ def test_programme_feed_parses_back_with_one_vevent_per_session(gql, factory, db
     assert len({str(v["uid"]) for v in vevents}) == 2
 
 
-def test_feed_accepts_the_token_as_a_query_parameter(factory, db, client):
-    president = factory.user()
-    event = factory.event(president=president)
-    response = client.get(
-        f"/events/{gid('Event', event)}/programme.ics", params={"token": factory.token(president)}
-    )
-    assert response.status_code == 200
-    assert Calendar.from_ical(response.content).walk("VEVENT") == []
-
-
 def test_feed_needs_a_token_and_membership(factory, db, client):
     event = factory.event(president=factory.user())
     url = f"/events/{gid('Event', event)}/programme.ics"
@@ -83,3 +97,140 @@ def test_feed_needs_a_token_and_membership(factory, db, client):
         ).status_code
         == 404
     )
+
+
+def test_the_feed_address_is_the_viewers_own_and_the_same_on_every_read(gql, factory, db):
+    # given two members of one event, and one of them in another event too
+    event, other = factory.event(president=factory.user()), factory.event()
+    ada = factory.member(event, Role.PARTICIPANT)
+    ada_token = factory.token(db.get(models.User, ada.user_id))
+    factory.member(other, Role.EXPOSANT, user=db.get(models.User, ada.user_id))
+    bob_token = _member_token(factory, db, event, Role.EXPOSANT)
+    # when each reads the addresses of the events they belong to
+    events = gql.ok("{ events { id icalUrl } }", token=ada_token)["events"]
+    first = {e["id"]: e["icalUrl"] for e in events}
+    again = gql.ok(ICAL_URL, {"id": gid("Event", event)}, ada_token)["event"]["icalUrl"]
+    bobs = gql.ok(ICAL_URL, {"id": gid("Event", event)}, bob_token)["event"]["icalUrl"]
+    # then each is the event's feed with a token of the viewer's own, stable, per event
+    assert set(first) == {gid("Event", event), gid("Event", other)}
+    for event_id, url in first.items():
+        assert re.fullmatch(FEED_URL.format(event_id), url)
+    assert again == first[gid("Event", event)]
+    assert len({_feed_token(u) for u in [*first.values(), bobs]}) == 3
+    # Only digests of the tokens are stored, one row per user and event.
+    feeds = db.exec(select(models.CalendarFeed)).all()
+    assert len(feeds) == 3
+    stored = {f.token_hash for f in feeds}
+    assert stored == {security.digest(_feed_token(u)) for u in [*first.values(), bobs]}
+    for feed in feeds:
+        assert _feed_token(again) not in (feed.nonce, feed.token_hash)
+
+
+def test_a_feed_token_opens_its_own_feed_and_nothing_else(gql, factory, db, client):
+    # given a member's feed address of one event
+    president = factory.user()
+    event, other = factory.event(president=president), factory.event(president=president)
+    token = _member_token(factory, db, event)
+    url = gql.ok(ICAL_URL, {"id": gid("Event", event)}, token)["event"]["icalUrl"]
+    feed_token = _feed_token(url)
+    assert client.get(url).status_code == 200
+    # when its token is tried for another event's feed, as a bearer token, on other routes
+    another_feed = client.get(
+        f"/events/{gid('Event', other)}/programme.ics", params={"token": feed_token}
+    )
+    as_bearer = client.post(
+        "/graphql",
+        json={"query": "{ me { email } }"},
+        headers={"Authorization": f"Bearer {feed_token}"},
+    )
+    scans = client.get(f"/events/{gid('Event', event)}/scans.csv", params={"token": feed_token})
+    # then it opens none of them
+    assert another_feed.status_code == 401
+    assert another_feed.json()["error"]["code"] == "UNAUTHENTICATED"
+    assert NOT_A_FEED in another_feed.json()["error"]["message"]
+    assert error_codes(as_bearer.json()) == ["UNAUTHENTICATED"]
+    assert scans.status_code == 401
+    assert scans.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_rotating_the_token_ends_the_old_address(gql, factory, db, client):
+    # given a member's feed address, and another member's
+    event = factory.event(president=factory.user())
+    token = _member_token(factory, db, event)
+    other_token = _member_token(factory, db, event)
+    old = gql.ok(ICAL_URL, {"id": gid("Event", event)}, token)["event"]["icalUrl"]
+    others = gql.ok(ICAL_URL, {"id": gid("Event", event)}, other_token)["event"]["icalUrl"]
+    # when the member makes a new one
+    new = gql.ok(ROTATE, {"id": gid("Event", event)}, token)["rotateCalendarToken"]["icalUrl"]
+    # then the new address works, the old one no longer, the other member's still
+    assert re.fullmatch(FEED_URL.format(gid("Event", event)), new)
+    assert new != old
+    assert gql.ok(ICAL_URL, {"id": gid("Event", event)}, token)["event"]["icalUrl"] == new
+    assert client.get(new).status_code == 200
+    refused = client.get(old)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "UNAUTHENTICATED"
+    assert NOT_A_FEED in refused.json()["error"]["message"]
+    assert client.get(others).status_code == 200
+    stored = {f.token_hash for f in db.exec(select(models.CalendarFeed)).all()}
+    assert stored == {security.digest(_feed_token(new)), security.digest(_feed_token(others))}
+
+
+def test_only_members_rotate_their_token(gql, factory, db):
+    event = factory.event(president=factory.user())
+    assert error_codes(gql(ROTATE, {"id": gid("Event", event)})) == ["UNAUTHENTICATED"]
+    outsider = factory.token(factory.user())
+    refused = gql(ROTATE, {"id": gid("Event", event)}, outsider)
+    assert error_codes(refused) == ["NOT_FOUND"]
+    assert refused["data"] == {"rotateCalendarToken": None}
+    assert db.exec(select(models.CalendarFeed)).all() == []
+
+
+def test_a_feed_stops_with_its_membership(gql, factory, db, client):
+    event = factory.event(president=factory.user())
+    member = factory.member(event, Role.PARTICIPANT)
+    token = factory.token(db.get(models.User, member.user_id))
+    url = gql.ok(ICAL_URL, {"id": gid("Event", event)}, token)["event"]["icalUrl"]
+    db.delete(factory.badge(member))
+    db.delete(member)
+    db.commit()
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/events/{event}/programme.ics", "token"),
+        ("/events/{event}/scans.csv", "token"),
+        ("/files/{event}", "token"),
+        ("/healthz", "token"),
+        ("/graphql?query=%7B__typename%7D", "token"),
+        ("/events/{event}/programme.ics", "access_token"),
+    ],
+)
+def test_an_access_token_in_the_address_is_refused_on_every_route(factory, client, path, param):
+    # given a valid access token of the event's president
+    president = factory.user()
+    event = factory.event(president=president)
+    access = factory.token(president)
+    url = path.format(event=gid("Event", event))
+    # when it is sent in the address, even beside a good Authorization header
+    response = client.get(
+        url, params={param: access}, headers={"Authorization": f"Bearer {access}"}
+    )
+    # then the request is refused, saying where the token goes
+    assert response.status_code == 401
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "Authorization: Bearer" in error["message"]
+    assert "icalUrl" in error["message"]
+
+
+def test_an_access_token_in_a_websocket_address_is_refused(factory, client):
+    access = factory.token(factory.user())
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(f"/graphql?token={access}", subprotocols=["graphql-transport-ws"]),
+    ):
+        pass
+    assert closed.value.code == 4401

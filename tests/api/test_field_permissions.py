@@ -357,6 +357,11 @@ PROGRAMME_PROBES: dict[str, Probe] = {
         lambda w: {"id": gid("Event", w.event), "i": _event_input(w)},
         EVENT,
     ),
+    "Mutation.rotateCalendarToken": operation_probe(
+        "($id: ID!) { rotateCalendarToken(eventId: $id) { id } }",
+        lambda w: {"id": gid("Event", w.event)},
+        EVENT,
+    ),
     "Mutation.uploadEventFile": Probe(
         "mutation($e: ID!, $f: Upload!) { uploadEventFile(eventId: $e, kind: PROGRAMME, file: $f) { id } }",
         lambda w: {"e": gid("Event", w.event)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -44,7 +45,7 @@ def test_event_with_rooms_sessions_annonces_and_my_badge(gql, factory, db):
     # then
     assert data["name"] == "Salon"
     assert data["timezone"] == "Europe/Paris"
-    assert data["icalUrl"] == f"/events/{data['id']}/programme.ics"
+    assert re.fullmatch(rf"/events/{data['id']}/programme\.ics\?token=[\w-]{{43}}", data["icalUrl"])
     assert data["president"] == {"fullName": "Claire"}
     assert data["rooms"] == [
         {"name": "Salle 1", "capacity": 30, "sessions": [{"title": "Ouverture"}]}
