@@ -27,6 +27,7 @@ from graphql import GraphQLError, OperationDefinitionNode
 from graphql import OperationType as CoreOperationType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -118,6 +119,10 @@ BAD_MAP = (
     "The multipart `map` must be a JSON object from each file's form field to a list of "
     'paths into the variables, such as {"0": ["variables.file"]}; a path names a '
     "variable (or an index of a list variable) that holds null."
+)
+BAD_OPERATIONS = (
+    'The multipart `operations` must be one JSON object, {"query": "…", "variables": {…}}: '
+    "batches (a JSON array) are not accepted."
 )
 _PATH_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 
@@ -304,14 +309,25 @@ class AgoraGraphQL(GraphQL[AgoraContext, None]):
         await response(scope, receive, send)
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
-        """Strawberry's reading of the multipart form, with its `map` checked first: a path
-        that is not a variable's place is the client's mistake, not a server error."""
-        form = await request.get_form_data()
+        """Strawberry's reading of the multipart form, with the body, its `map` and its
+        `operations` checked first: a body Starlette cannot read, a path that is not a
+        variable's place, operations that are not one JSON object are the client's mistakes,
+        not server errors."""
+        try:
+            form = await request.get_form_data()
+        except StarletteHTTPException as exc:
+            # Starlette's refusal of the body itself (no boundary, malformed parts, too many).
+            raise HTTPException(400, f"The multipart body could not be read: {exc.detail}") from exc
         files_map = form.form.get("map", "{}")
         if isinstance(files_map, (bytes, str)):
             files_map = self.parse_json(files_map)
         if not _is_variables_map(files_map):
             raise HTTPException(400, BAD_MAP)
+        operations = form.form.get("operations", "{}")
+        if isinstance(operations, (bytes, str)):
+            operations = self.parse_json(operations)
+        if not isinstance(operations, dict):
+            raise HTTPException(400, BAD_OPERATIONS)
         try:
             return await super().parse_multipart(request)
         except (TypeError, ValueError, IndexError, AttributeError) as exc:

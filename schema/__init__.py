@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.annonces import AnnonceMutation
@@ -21,6 +22,7 @@ from schema.sessions import SessionMutation
 from schema.shared_pushes import SharedPushExecutor
 from schema.staff import StaffMutation
 from schema.subscriptions import Subscription
+from schema.uploads import UPLOAD_SCALAR
 
 
 @strawberry.type(description="What can be read.")
@@ -64,6 +66,8 @@ schema = AgoraSchema(
     subscription=Subscription,
     # Subscriptions only: queries and mutations run through app/operations.py.
     execution_context_class=SharedPushExecutor,
+    # Only files where the schema says Upload (strawberry's own takes any value).
+    config=StrawberryConfig(scalar_map=UPLOAD_SCALAR),
     extensions=[
         ErrorCodes,
         lambda: QueryDepthLimiter(max_depth=12),

@@ -394,3 +394,78 @@ def test_download_never_reads_outside_the_storage_folder(factory, db, client, se
     # then
     assert response.status_code == 404
     assert "not for downloads" not in response.text
+
+
+def _multipart(client, token, parts, content_type=f"multipart/form-data; boundary={BOUNDARY}"):
+    """Posts `parts` ((name, filename or None, bytes)) as one multipart body, as they are."""
+    body = bytearray()
+    for name, filename, content in parts:
+        body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"'.encode()
+        if filename is not None:
+            body += f'; filename="{filename}"\r\nContent-Type: application/pdf'.encode()
+        body += b"\r\n\r\n" + content + b"\r\n"
+    body += f"--{BOUNDARY}--\r\n".encode()
+    return client.post(
+        "/graphql",
+        content=bytes(body),
+        headers={"Content-Type": content_type, "Authorization": f"Bearer {token}"},
+    )
+
+
+# Each was a 500 that the multipart fuzz (tests/test_fuzz_multipart.py) found.
+@pytest.mark.parametrize(
+    ("operations", "content_type", "says"),
+    [
+        (b"null", None, "The multipart `operations` must be one JSON object"),
+        (b"12", None, "The multipart `operations` must be one JSON object"),
+        (None, "multipart/form-data", "The multipart body could not be read: Missing boundary"),
+        (None, "multipart/form-data; boundary=another", "The multipart body could not be read"),
+    ],
+    ids=["null-operations", "number-operations", "no-boundary", "wrong-boundary"],
+)
+def test_a_malformed_multipart_body_is_a_400(
+    factory, db, client, settings, salon, operations, content_type, says
+):
+    before = _stored_files(settings)
+    well_formed = json.dumps(
+        {
+            "query": UPLOAD_EVENT_FILE,
+            "variables": {"e": gid("Event", salon["event"]), "kind": "GUIDE", "file": None},
+        }
+    ).encode()
+    parts = [
+        ("operations", None, operations or well_formed),
+        ("map", None, b'{"0": ["variables.file"]}'),
+        ("0", "guide.pdf", minimal_pdf()),
+    ]
+    token = factory.token(salon["president"])
+    response = (
+        _multipart(client, token, parts, content_type)
+        if content_type
+        else _multipart(client, token, parts)
+    )
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith(says), error["message"]
+    assert rows(db, models.StoredFile) == []
+    assert _stored_files(settings) == before
+
+
+def test_a_value_that_is_not_a_file_part_is_bad_user_input(gql, factory, db, client, salon):
+    token = factory.token(salon["president"])
+    variables = {"e": gid("Event", salon["event"]), "kind": "GUIDE"}
+    # a form field without a file name, that the map points at
+    operations = json.dumps({"query": UPLOAD_EVENT_FILE, "variables": {**variables, "file": None}})
+    parts = [
+        ("operations", None, operations.encode()),
+        ("map", None, b'{"0": ["variables.file"]}'),
+        ("0", None, minimal_pdf()),
+    ]
+    by_form = _multipart(client, token, parts).json()
+    # a string in the JSON variables, where the schema says Upload
+    by_json = gql(UPLOAD_EVENT_FILE, {**variables, "file": "guide.pdf"}, token)
+    for body in (by_form, by_json):
+        assert error_codes(body) == ["BAD_USER_INPUT"], body
+        assert "An Upload is a file part of a multipart request" in body["errors"][0]["message"]
+    assert rows(db, models.StoredFile) == []
