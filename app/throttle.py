@@ -68,7 +68,8 @@ def _digest(kind: str, text: str) -> str:
 def _wait(seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
     if seconds <= 90:
-        return f"{max(1, math.ceil(seconds))} seconds"
+        whole = max(1, math.ceil(seconds))
+        return "1 second" if whole == 1 else f"{whole} seconds"
     return f"{minutes} minutes"
 
 

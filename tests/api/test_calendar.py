@@ -234,3 +234,20 @@ def test_an_access_token_in_a_websocket_address_is_refused(factory, client):
     ):
         pass
     assert closed.value.code == 4401
+
+
+def test_the_addresses_of_a_list_of_events_are_read_in_one_statement(
+    gql, factory, db, count_statements
+):
+    # given a member of three events, who has read their addresses once (which made the feeds)
+    user = factory.user()
+    for _ in range(3):
+        factory.member(factory.event(), Role.PARTICIPANT, user=user)
+    token = factory.token(user)
+    first = gql.ok("{ events { icalUrl } }", token=token)["events"]
+    # when the list is read again
+    with count_statements() as statements:
+        again = gql.ok("{ events { icalUrl } }", token=token)["events"]
+    # then the same addresses, the feeds read in one statement for all three
+    assert again == first
+    assert len([s for s in statements if "calendar_feed" in s]) == 1

@@ -150,7 +150,7 @@ def test_the_wait_between_failures_from_one_address_grows(start_server, factory)
     base = start_server()
     for _ in range(3):
         assert _code(_login(base, "ada@example.org", "guess")) == "UNAUTHENTICATED"
-    waits = []
+    waits, messages = [], []
     for _ in range(2):
         # when it fails again and tries at once
         assert _code(_login(base, "ada@example.org", "guess")) == "UNAUTHENTICATED"
@@ -162,10 +162,15 @@ def test_the_wait_between_failures_from_one_address_grows(start_server, factory)
         assert "for this account from your address" in error["message"]
         assert error["extensions"]["retryAfterSeconds"] == int(refused.headers["retry-after"])
         waits.append(error["extensions"]["retryAfterSeconds"])
+        messages.append(error["message"])
         # Another address is heard meanwhile.
         assert _code(_login(base, "ada@example.org", "guess", "198.51.100.7")) == "UNAUTHENTICATED"
         time.sleep(waits[-1] + 0.2)
     assert waits == [1, 2]
+    assert [m.rsplit("; ", 1)[1] for m in messages] == [
+        "try again in 1 second.",
+        "try again in 2 seconds.",
+    ]
     # Once the wait has passed, the right password gets in and the count starts again.
     assert "errors" not in _login(base, "ada@example.org", PASSWORD).json()
     for _ in range(3):
