@@ -1,7 +1,8 @@
 """Plain HTTP routes beside GraphQL: downloads of stored files and the programme's iCalendar feed.
 
-Both need an access token, as `Authorization: Bearer <token>` or, for calendar apps that cannot
-send headers, as `?token=<token>`. No token or a bad one: 401. Unknown ids, replaced files, and
+A download needs an access token as `Authorization: Bearer <token>`; the feed, for calendar
+apps that cannot send headers, takes its own feed token in `?token=` (`Event.icalUrl`), and an
+access token in an address is refused everywhere (`app.main`). No token or a bad one: 401. Unknown ids, replaced files, and
 objects of events the viewer does not belong to: 404.
 
 Both are sent as attachments in a sandbox: an uploaded PDF may carry scripts (`/OpenAction

@@ -158,8 +158,8 @@ async def _read_alone(
     async def once() -> T:
         nonlocal told
         async with ctx.thread_limiter:
-            if told is not None:
-                told, call = None, told
+            call, told = told, None
+            if call is not None:
                 call()  # once, even when the read is tried again
             # The subscriptions' limiter is held: anyio's own only stands aside.
             return await anyio.to_thread.run_sync(run)

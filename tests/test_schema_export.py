@@ -38,6 +38,7 @@ def test_every_route_serving_event_data_is_in_the_permission_matrix(app):
         ("GET", "/graphql"),
         ("POST", "/graphql"),
         ("GET", "/healthz"),
+        ("GET", "/readyz"),
         ("GET", "/graphiql"),
         ("GET", "/graphiql/assets/{name}"),
     }
