@@ -33,8 +33,6 @@ CONTROLLER_HERE = Allow(Role.CONTROLLEUR_DES_BADGES, Condition.ASSIGNED_TO_ROOM)
 QUESTION_READERS = (*EVENT_STAFF, MEMBER_WITH_ACCESS)
 # Who moderates a session's questions, and sees those hidden from participants.
 QUESTION_MODERATORS = (ADMIN, ORGANIZER, GESTIONNAIRE_HERE)
-# Who may fetch one staff assignment by id: whoever may list it (Room.staff, Member.currentAssignment).
-ASSIGNMENT_READERS = (*EVENT_STAFF, MEMBER_SELF, CONTROLLER_HERE)
 # Who may change a session: a gestionnaire only in the room it is assigned to right now.
 SESSION_EDITORS = (ADMIN, ORGANIZER, GESTIONNAIRE_HERE)
 # Who scans badges at a door: a controller only at the room it is assigned to at that moment.

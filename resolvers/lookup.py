@@ -37,3 +37,11 @@ def get_question(ctx: Context, *, question_id: int) -> models.Question:
 
 def get_assignment(ctx: Context, *, assignment_id: int) -> models.RoomAssignment:
     return visible_in_event(ctx, models.RoomAssignment, assignment_id, "staff assignment")
+
+
+def get_visit(ctx: Context, *, visit_id: int) -> models.Visit:
+    return visible_in_event(ctx, models.Visit, visit_id, "visit")
+
+
+def get_room_access(ctx: Context, *, access_id: int) -> models.RoomAccess:
+    return visible_in_event(ctx, models.RoomAccess, access_id, "scan")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, or_
+from sqlalchemy import ColumnElement, bindparam, or_, union
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
@@ -27,6 +27,12 @@ class InEvent(Protocol):
 
 T = TypeVar("T")
 M = TypeVar("M", bound=InEvent)
+
+
+def not_found_message(label: str, pk: int) -> str:
+    """The NOT_FOUND message for the `label` with id `pk`: the same whether no such row exists, it
+    is of another event, or the viewer may not see it (`Query.node`), so ids cannot be probed."""
+    return f"No {label} has the id {pk}."
 
 
 def known(ctx: Context, row: T | None, event_id: int | None, missing: str) -> T:
@@ -70,7 +76,7 @@ def visible_in_event(ctx: Context, model: type[M], pk: int, label: str) -> M:
             assert event is not None
             ctx.loaders.event_by_id.prime(event.id or 0, event)
     event_id = getattr(row, "event_id", None)
-    return known(ctx, row, event_id, f"No {label} has the id {pk}.")
+    return known(ctx, row, event_id, not_found_message(label, pk))
 
 
 def event_of_room(ctx: Context, room_id: int) -> int:
@@ -86,6 +92,24 @@ def event_of_room(ctx: Context, room_id: int) -> int:
     # The loader holds the row for the resolver (the identity map alone keeps it only weakly).
     ctx.loaders.room_by_id.prime(room_id, room)
     return room.event_id
+
+
+def rooms_showing(ctx: Context, member: models.Member) -> set[int]:
+    """The rooms whose staff or scan log name the member (`Room.staff` at some moment,
+    `Room.stats` scans as the member or as the controller): where it may be seen beside its room."""
+    A, R = models.RoomAssignment, models.RoomAccess
+    held = select(A.room_id).where(A.member_id == member.id, col(A.cancelled).is_(False))
+    scanned = select(R.room_id).where(
+        or_(col(R.member_id) == member.id, col(R.controller_id) == member.id)
+    )
+    return set(ctx.db.execute(union(held, scanned)).scalars())
+
+
+def exposants_who_visited(ctx: Context, member: models.Member) -> set[int]:
+    """The exposants (member ids) whose visits name the member as their participant."""
+    V = models.Visit
+    stmt = select(V.exposant_id).where(V.participant_id == member.id).distinct()
+    return set(ctx.db.exec(stmt))
 
 
 @cache

@@ -10,7 +10,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from models import Role
 from permissions.fields import rules_of
 from permissions.policy import Allow
-from permissions.requirements import REQUIREMENTS
+from permissions.requirements import REQUIREMENTS, SIGHTS
 from permissions.roles import Condition
 from permissions.routes import ROUTES
 from permissions.rules import ANNONCE_READERS
@@ -95,11 +95,23 @@ def render(schema: strawberry.Schema) -> str:
     lines += _table(
         "Further checks",
         "check",
-        "What some arguments ask for beyond the operation's `@allow`, and objects fetched by id "
-        "that are read under rules of their own (`permissions/requirements.py`). Refused with "
-        "`FORBIDDEN`.",
+        "What some arguments ask for beyond the operation's `@allow` "
+        "(`permissions/requirements.py`, `REQUIREMENTS`). Refused with `FORBIDDEN`.",
         [(r.what, r.rules) for r in REQUIREMENTS],
     )
+    lines += [
+        "## Objects by id",
+        "",
+        "`node(id)` answers an object exactly when one of its lists shows it to the viewer "
+        "(`permissions/requirements.py`, `SIGHTS`); any other id, of this event or another, is "
+        "`NOT_FOUND` with the message of an id that never was. Fields are then read as in the "
+        "lists, each under its own `@allow`.",
+        "",
+        "| type | its lists | read by id by |",
+        "| --- | --- | --- |",
+        *(f"| `{s.type_name}` | {s.lists} | {s.who} |" for s in SIGHTS.values()),
+        "",
+    ]
     lines += _table(
         "Annonces, by target",
         "target",

@@ -123,6 +123,9 @@ class Target:
     attendees: frozenset[str] = frozenset()
     author: str | None = None
     scanned_by: frozenset[str] = frozenset()
+    # Personas to whom no list shows the object: node(id) answers them NOT_FOUND, as for an id
+    # that never was (tests/api/test_node_visibility.py), so its fields are never reached.
+    hidden_from: frozenset[str] = frozenset()
 
 
 def expected_allowed(persona: Persona, rules: list[tuple[Role, Condition]], target: Target) -> bool:
@@ -169,7 +172,27 @@ def node_probe(
     )
 
 
-PARTICIPANT_DATA = Target(owner="participant_paid", scanned_by=frozenset({"exposant_scanner"}))
+# Who sees a participant's membership: staff, the participant, the exposant who scanned it.
+PARTICIPANT_DATA = Target(
+    owner="participant_paid",
+    scanned_by=frozenset({"exposant_scanner"}),
+    hidden_from=frozenset(
+        {"controller_here", "controller_away", "participant_unpaid", "exposant_other"}
+    ),
+)
+# Who sees the controller's membership: staff and the controller (no one else holds its room).
+CONTROLLER_DATA = Target(
+    owner="controller_here",
+    hidden_from=frozenset(
+        {
+            "controller_away",
+            "participant_paid",
+            "participant_unpaid",
+            "exposant_scanner",
+            "exposant_other",
+        }
+    ),
+)
 ROOM = Target(room_assigned=frozenset(ASSIGNED_HERE))
 ATELIER = Target(room_assigned=frozenset(ASSIGNED_HERE), attendees=frozenset(ATTENDS_PAID_ATELIER))
 EVENT = Target()
@@ -211,7 +234,7 @@ PROBES: dict[str, Probe] = {
         "currentAssignment { id }",
         "Member",
         lambda w: w.members["controller_here"],
-        Target(owner="controller_here"),
+        CONTROLLER_DATA,
     ),
     "Event.staffAssignments": node_probe(
         "staffAssignments { id }", "Event", lambda w: w.event, EVENT
@@ -561,7 +584,11 @@ def test_allow_is_enforced_exactly(gql, client, factory, key, persona):
     # when
     body = _ask(gql, client, probe, world, factory.token(world.users[persona.name]))
     # then
-    if expected_allowed(persona, rules, probe.target):
+    if persona.name in probe.target.hidden_from:
+        assert not expected_allowed(persona, rules, probe.target)
+        assert error_codes(body) == ["NOT_FOUND"], f"{persona.name} should not see {key}'s object"
+        assert body["data"] == {"node": None}
+    elif expected_allowed(persona, rules, probe.target):
         assert not _refused(body), f"{persona.name} should be allowed {key}: {body}"
         assert "UNAUTHENTICATED" not in error_codes(body)
     else:

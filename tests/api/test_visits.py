@@ -79,11 +79,12 @@ def test_email_is_readable_only_after_scanning(gql, factory, db, stand):
     after = gql(MEMBER_EMAIL, member_id, token)
     stranger = gql(MEMBER_EMAIL, member_id, other_token)
     # then
-    assert before["data"]["node"] == {"email": None}
-    assert error_codes(before) == ["FORBIDDEN"]
+    # Until its scan no list shows an exposant the participant: as if absent, email and all.
+    assert before["data"]["node"] is None
+    assert error_codes(before) == ["NOT_FOUND"]
     assert after == {"data": {"node": {"email": email}}}
-    assert stranger["data"]["node"] == {"email": None}
-    assert error_codes(stranger) == ["FORBIDDEN"]
+    assert stranger["data"]["node"] is None
+    assert error_codes(stranger) == ["NOT_FOUND"]
 
 
 def test_same_participant_within_a_minute_is_the_same_visit(gql, factory, db, stand):
