@@ -79,11 +79,11 @@ def _through(
     ctx: Any, rules: tuple[Allow, ...], event_id: int, found: Callable[[], Iterable[Subject]]
 ) -> bool:
     """Whether `rules` grant the viewer one of the subjects `found` reads (the objects whose
-    list names the one asked for). The query runs only when a role with a condition is held."""
+    list names the one asked for). `found` runs only when the viewer holds one of the roles."""
     viewer = ctx.require_viewer()
     granted, conditions = plan(viewer, rules, event_id)
-    if granted or not conditions:
-        return granted
+    if not granted and not conditions:
+        return False
     return any(permits(viewer, rules, subject, ctx.clock) for subject in found())
 
 
@@ -148,12 +148,14 @@ def _sees_file(ctx: Any, stored: models.StoredFile) -> bool:
 
 
 def _sees_visit(ctx: Any, visit: models.Visit) -> bool:
+    # As Member.exposantStats, under which ExposantStats.visits lists the exposant's visits.
     return permits(
         ctx.require_viewer(), EXPOSANT_STATS_RULES, subjects.visit_subject(visit), ctx.clock
     )
 
 
 def _sees_room_access(ctx: Any, access: models.RoomAccess) -> bool:
+    # As Room.stats, whose scans list the room's log (the badge anomalies are the staff's).
     subject = subjects.room_access_subject(access)
     return permits(ctx.require_viewer(), ROOM_STATS_RULES, subject, ctx.clock)
 
