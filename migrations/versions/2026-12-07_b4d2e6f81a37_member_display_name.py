@@ -1,6 +1,7 @@
 """member display name: an event names its members itself
 
-(Reserved in the chain of revisions; its changes come with the work it names.)
+Empty: reserved for that work, which did not land with it. Databases may already stand at this
+revision, so the display name must come in a new revision after the head, not here.
 
 Revision ID: b4d2e6f81a37
 Revises: 8a1c4e7b2d95
