@@ -424,9 +424,17 @@ def seed(conn: psycopg.Connection[Any], anchor: datetime) -> None:
     _copy(
         conn,
         "member",
-        ["id", "event_id", "user_id", "role", "company", "created_at"],
+        ["id", "event_id", "user_id", "role", "company", "display_name", "created_at"],
         (
-            (i + 1, event_id, i + 1, role, f"Company {i % 500}", created)
+            (
+                i + 1,
+                event_id,
+                i + 1,
+                role,
+                f"Company {i % 500}",
+                f"Person {i + 1} Benchmark",
+                created,
+            )
             for i, role in enumerate(roles)
         ),
     )

@@ -83,7 +83,7 @@ def seed(url: str, rooms: int, per_room: int, guests: int) -> dict[str, Any]:
             user = models.User(email=f"{n}@bench.example", full_name=n)
             db.add(user)
             db.flush()
-            m = models.Member(event_id=event.id, user_id=user.id, role=role)
+            m = models.Member(event_id=event.id, user_id=user.id, role=role, display_name=n)
             db.add(m)
             db.flush()
             db.add(models.Badge(member_id=m.id, code=new_code()))

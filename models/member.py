@@ -1,4 +1,4 @@
-"""Memberships: a user's one role in an event."""
+"""Memberships: a user's one role in an event, under the name that event knows them by."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ class Member(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id")
     user_id: int = Field(foreign_key="app_user.id", index=True)
     role: Role = enum_field()
+    # The name the event shows for this member, its own: the account's name (User.full_name)
+    # belongs to the person, and one event's staff never change it.
+    display_name: str = Field(sa_type=String(200))
     company: str = Field(default="", sa_type=String(200))
     checked_in_at: datetime | None = timestamp(default=None)
     # Whether exposants who scan this participant may read its email (the participant decides).

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select, update
 
 import models
-from kernel import security
+from kernel import emails, security
 from kernel.errors import BadUserInputError, UnauthenticatedError
 from resolvers.context import Context
 
@@ -23,7 +23,7 @@ class TokenPair:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    return emails.normalize_email(email)
 
 
 def _issue_pair(ctx: Context, user: models.User, family: str) -> TokenPair:
@@ -117,9 +117,14 @@ def logout(ctx: Context, *, refresh_token: str) -> bool:
     return True
 
 
+MAX_PASSWORD = 256
+
+
 def validate_password(password: str) -> None:
     if len(password) < 8:
         raise BadUserInputError("A password needs at least 8 characters.")
+    if len(password) > MAX_PASSWORD:
+        raise BadUserInputError(f"A password has at most {MAX_PASSWORD} characters.")
 
 
 def set_password_with_token(ctx: Context, *, token: str, password: str) -> TokenPair:

@@ -63,11 +63,15 @@ def list_members(
         stmt = stmt.where(models.Member.role == role)
     if search and search.strip():
         pattern = f"%{search.strip().lower()}%"
-        users = select(models.User.id).where(
-            or_(col(models.User.full_name).ilike(pattern), col(models.User.email).ilike(pattern))
-        )
+        # The event's own name for the member, never the account's: that one is not the
+        # event's to read, not even by whether a search finds it.
+        users = select(models.User.id).where(col(models.User.email).ilike(pattern))
         stmt = stmt.where(
-            or_(col(models.Member.user_id).in_(users), col(models.Member.company).ilike(pattern))
+            or_(
+                col(models.Member.display_name).ilike(pattern),
+                col(models.Member.user_id).in_(users),
+                col(models.Member.company).ilike(pattern),
+            )
         )
     return paginate(
         ctx.db,
@@ -81,17 +85,26 @@ def list_members(
 
 @dataclass(frozen=True)
 class MemberValues:
+    """A member as an event's staff give it: `full_name` is the name the event shows."""
+
     email: str
     full_name: str
     role: Role | str
     company: str | None = ""
 
 
+# The columns' lengths (models/member.py); a role is one of four short words.
+NAME_LENGTH = 200
+COMPANY_LENGTH = 200
+ROLE_LENGTH = 40
+
+
 def event_role(value: Role | str) -> Role:
     """One of the four roles a member holds; BAD_USER_INPUT for anything else."""
     names = ", ".join(r.value for r in models.EVENT_ROLES)
+    text = value.value if isinstance(value, Role) else optional_text(value, "The role", ROLE_LENGTH)
     try:
-        role = Role(str(value).strip().upper())
+        role = Role(text.upper())
     except ValueError:
         raise BadUserInputError(f"{value!r} is not a member role; use one of {names}.") from None
     if role not in models.EVENT_ROLES:
@@ -102,14 +115,16 @@ def event_role(value: Role | str) -> Role:
 def _checked(values: MemberValues) -> tuple[str, str, Role, str]:
     return (
         validate_email(values.email),
-        required_text(values.full_name, "The member's name", 200),
+        required_text(values.full_name, "The member's name", NAME_LENGTH),
         event_role(values.role),
-        optional_text(values.company, "The company", 200),
+        optional_text(values.company, "The company", COMPANY_LENGTH),
     )
 
 
 def add_member(ctx: Context, *, event_id: int, values: MemberValues) -> models.Member:
-    """Add a member (creating the user, without a password, if the email is new) with a badge."""
+    """Add a member with a badge, under the name given. An account with that email is linked
+    as it is (its name, password and the rest are the person's, not the event's); a new email
+    creates the account, without a password, under that name."""
     event = visible_event(ctx, event_id)
     email, full_name, role, company = _checked(values)
     user = find_by_email(ctx.db, email)
@@ -139,7 +154,9 @@ def _new_member(
         user = create_user(ctx.db, email=email, full_name=full_name)
     assert event.id is not None
     assert user.id is not None
-    member = models.Member(event_id=event.id, user_id=user.id, role=role, company=company)
+    member = models.Member(
+        event_id=event.id, user_id=user.id, role=role, company=company, display_name=full_name
+    )
     ctx.db.add(member)
     ctx.db.flush()
     issue_badge(ctx.db, member)
@@ -206,9 +223,11 @@ def import_members(
 ) -> ImportReport:
     """Add or update the members of a CSV file. Bad rows are reported by line; good rows are kept.
 
-    Importing the same file again changes nothing: a row matching a member already there
-    counts as updated only when its name, company or role differ. The caller finds the event
-    (the API among the viewer's events, the CLI by id).
+    A row's name is the member's in this event: an existing account with its email is linked
+    (or its membership updated) without any change to the account itself. Importing the same
+    file again changes nothing: a row matching a member already there counts as updated only
+    when its name, company or role differ. The caller finds the event (the API among the
+    viewer's events, the CLI by id).
     """
     rows = _rows(data)
     if on_total is not None:
@@ -236,9 +255,6 @@ def import_members(
             user = find_by_email(ctx.db, email)
             member = members.get(user.id) if user is not None and user.id is not None else None
             if member is None:
-                if user is not None:
-                    # The file names the person: the same file imported again finds nothing to change.
-                    user.full_name = full_name
                 member = _new_member(ctx, event, user, email, full_name, role, company)
                 members[member.user_id] = member
                 report.created += 1
@@ -253,10 +269,8 @@ def import_members(
 
 
 def _update(ctx: Context, member: models.Member, full_name: str, role: Role, company: str) -> bool:
-    user = ctx.db.get(models.User, member.user_id)
-    assert user is not None
     before = {
-        "full_name": user.full_name,
+        "full_name": member.display_name,
         "role": audit.plain(member.role),
         "company": member.company,
     }
@@ -264,7 +278,7 @@ def _update(ctx: Context, member: models.Member, full_name: str, role: Role, com
     changed = before != after
     if member.role != role:
         news.publish(ctx.db, "member", member.id)
-    user.full_name, member.role, member.company = full_name, role, company
+    member.display_name, member.role, member.company = full_name, role, company
     audit.record(
         ctx,
         event_id=member.event_id,

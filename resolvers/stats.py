@@ -243,7 +243,8 @@ def visit_rows(db: Session, exposant: models.Member) -> Iterator[tuple[Any, ...]
     stmt = (
         sqlalchemy.select(
             col(V.scanned_at),
-            col(U.full_name),
+            # The event's name for the participant, not its account's.
+            col(M.display_name),
             # A participant who does not share its contact stays a lead, without its email.
             case((col(M.shares_contact), U.email), else_=""),
             col(M.company),
@@ -476,7 +477,8 @@ def event_session_attendance(ctx: Context, event: models.Event) -> list[SessionA
 
 
 def scan_log_rows(db: Session, event: models.Event) -> Iterator[tuple[Any, ...]]:
-    """The event's whole scan log with names, newest first, read in batches (CSV export)."""
+    """The event's whole scan log with the names the event shows, newest first, read in
+    batches (CSV export)."""
     A, R, S, M, U = (
         models.RoomAccess,
         models.Room,
@@ -486,7 +488,6 @@ def scan_log_rows(db: Session, event: models.Event) -> Iterator[tuple[Any, ...]]
     )
     scanned = U.__table__.alias("scanned_user")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
     controller = M.__table__.alias("controller")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
-    controller_user = U.__table__.alias("controller_user")  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     stmt = (
         sqlalchemy.select(
@@ -494,18 +495,17 @@ def scan_log_rows(db: Session, event: models.Event) -> Iterator[tuple[Any, ...]]
             col(A.client_scanned_at),
             col(R.name),
             col(S.title),
-            scanned.c.full_name,
+            col(M.display_name),
             scanned.c.email,
             col(A.status),
             col(A.reason),
-            controller_user.c.full_name,
+            controller.c.display_name,
         )
         .join(R, col(R.id) == A.room_id)
         .outerjoin(S, col(S.id) == A.session_id)
         .outerjoin(M, col(M.id) == A.member_id)
         .outerjoin(scanned, scanned.c.id == M.user_id)
         .outerjoin(controller, controller.c.id == A.controller_id)
-        .outerjoin(controller_user, controller_user.c.id == controller.c.user_id)
         .where(col(A.event_id) == event.id)
         .order_by(col(A.scanned_at).desc(), col(A.id).desc())
         .execution_options(yield_per=CSV_BATCH)

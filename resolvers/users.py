@@ -7,9 +7,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 import models
-from kernel import security
-from kernel.errors import BadUserInputError, ConflictError, NotFoundError
+from kernel import emails, security
+from kernel.errors import ConflictError, NotFoundError
 from resolvers.auth import normalize_email, validate_password
+from resolvers.text import required_text
+
+# The column's length (models/user.py), the same as a member's display name.
+USER_NAME_LENGTH = 200
 
 
 def find_by_email(db: Session, email: str) -> models.User | None:
@@ -17,26 +21,23 @@ def find_by_email(db: Session, email: str) -> models.User | None:
 
 
 def validate_email(email: str) -> str:
-    email = normalize_email(email)
-    local, at, domain = email.partition("@")
-    if not at or not local or "." not in domain or " " in email or len(email) > 254:
-        raise BadUserInputError(f"{email!r} is not an email address.")
-    return email
+    """The address normalised as it is stored (kernel/emails.py); BAD_USER_INPUT when it is
+    empty, too long, no address, or holds a character that hides or passes for another."""
+    return emails.checked_email(required_text(email, "The e-mail address", emails.MAX_LENGTH))
 
 
 def create_user(
     db: Session, *, email: str, full_name: str, password: str | None = None, is_admin: bool = False
 ) -> models.User:
     email = validate_email(email)
-    if not full_name.strip():
-        raise BadUserInputError("A user needs a name.")
+    name = required_text(full_name, "A user's name", USER_NAME_LENGTH)
     if find_by_email(db, email) is not None:
         raise ConflictError(f"A user with the email {email} already exists.")
     if password is not None:
         validate_password(password)
     user = models.User(
         email=email,
-        full_name=full_name.strip(),
+        full_name=name,
         password_hash=security.hash_password(password) if password is not None else None,
         is_admin=is_admin,
     )

@@ -253,7 +253,13 @@ class KeptViewers:
 _LOAD_VIEWER = _load_viewer_statement()
 # A member's columns that do not move `viewer_standing.version` (migration 9c5e1d7a3b20): a
 # reused viewer's membership may hold older values of these (the door reads them afresh).
-UNVERSIONED_MEMBER_FIELDS = ("company", "checked_in_at", "shares_contact", "created_at")
+UNVERSIONED_MEMBER_FIELDS = (
+    "display_name",
+    "company",
+    "checked_in_at",
+    "shares_contact",
+    "created_at",
+)
 _USER_END = width(models.User)
 _MEMBER_AT = _USER_END + 2
 _ASSIGNMENT_AT = _MEMBER_AT + width(models.Member)

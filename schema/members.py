@@ -45,6 +45,9 @@ class Member(Node):
     role: Role = strawberry.field(
         description="One of GESTIONNAIRE_DES_SALLES, CONTROLLEUR_DES_BADGES, PARTICIPANT, EXPOSANT."
     )
+    full_name: str = strawberry.field(
+        description="The name this event shows for the member, given by its staff (addMember, importMembers); the account's own name (me.fullName) may differ and is not shown here."
+    )
     company: str
     checked_in_at: datetime | None
     shares_contact: bool = strawberry.field(
@@ -58,6 +61,7 @@ class Member(Node):
         return cls(
             id=strawberry.ID(encode("Member", m.id)),
             role=models.Role(m.role),
+            full_name=m.display_name,
             company=m.company,
             checked_in_at=m.checked_in_at,
             shares_contact=m.shares_contact,
@@ -76,13 +80,9 @@ class Member(Node):
     def event(self, info: Info) -> Annotated[Event, strawberry.lazy("schema.events")]:
         return one(info.context.loaders.event_by_id, self.model.event_id, _event().from_model)
 
-    @strawberry.field
+    @field(description="The member's user, as this event knows it: its fullName is the member's.")
     def user(self, info: Info) -> User:
         return User.from_model(self._user(info), via=self.model)
-
-    @strawberry.field
-    def full_name(self, info: Info) -> str:
-        return self._user(info).full_name
 
     @allowed(*EVENT_STAFF, MEMBER_SELF, EXPOSANT_SCANNED)
     def email(self, info: Info) -> str | None:
@@ -149,10 +149,14 @@ class MemberConnection:
 
 @strawberry.input(description="A member to add: role is one of the four event roles.")
 class MemberInput:
-    email: str
-    full_name: str
+    email: str = strawberry.field(
+        description="Normalised (NFKC, lowercase); at most 254 characters; refused when it holds an invisible character or mixes scripts in one part. An existing account with it is linked as it is."
+    )
+    full_name: str = strawberry.field(
+        description="The name this event shows for the member (at most 200 characters); an existing account's own name is not changed."
+    )
     role: Role
-    company: str | None = ""
+    company: str | None = strawberry.field(default="", description="At most 200 characters.")
 
     def values(self) -> members.MemberValues:
         return members.MemberValues(
@@ -186,7 +190,7 @@ class MemberMutation:
     @allowed(
         *EVENT_STAFF,
         subject=subjects.EVENT_ARG,
-        description="Add a member with a badge; a new email creates the user (invited to set a password).",
+        description="Add a member with a badge, under the name given; a new email creates the user (invited to set a password), a known one links that account unchanged.",
     )
     def add_member(self, info: Info, event_id: strawberry.ID, input: MemberInput) -> Member:
         member = members.add_member(
@@ -197,7 +201,7 @@ class MemberMutation:
     @allowed(
         *EVENT_STAFF,
         subject=subjects.EVENT_ARG,
-        description="CSV with header email,full_name,role[,company]; rows that fail are reported, the others are kept.",
+        description="CSV with header email,full_name,role[,company]; rows that fail are reported, the others are kept. A row's name is the member's in this event; a known email's account is linked unchanged.",
     )
     def import_members(
         self, info: Info, event_id: strawberry.ID, file: UploadedFile

@@ -26,7 +26,9 @@ _member: LazyClass[Member] = LazyClass("Member", strawberry.lazy("schema.members
 
 @strawberry.type(description="A person who can log in. The same user may belong to many events.")
 class User(Node):
-    full_name: str
+    full_name: str = strawberry.field(
+        description="The account's own name; reached through a member (Member.user), the name that member's event shows for it."
+    )
     is_admin: bool
     model: strawberry.Private[models.User]
     # The event (and membership) through which this user was reached, for the policy.
@@ -40,7 +42,8 @@ class User(Node):
         assert user.id is not None
         return cls(
             id=strawberry.ID(encode("User", user.id)),
-            full_name=user.full_name,
+            # Through a member, the event's name for the person: the account's is not its to read.
+            full_name=via.display_name if via is not None else user.full_name,
             is_admin=user.is_admin,
             model=user,
             via_event_id=via.event_id if via is not None else event_id,

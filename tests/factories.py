@@ -84,7 +84,13 @@ class Factory:
         assert event.id is not None
         assert user.id is not None
         member = self._save(
-            models.Member(event_id=event.id, user_id=user.id, role=role, company=company)
+            models.Member(
+                event_id=event.id,
+                user_id=user.id,
+                role=role,
+                company=company,
+                display_name=user.full_name,
+            )
         )
         self._save(models.Badge(member_id=member.id, code=new_code()))
         return member
@@ -284,7 +290,13 @@ class Factory:
         self.db.add_all(users)
         self.db.flush()
         members = [
-            models.Member(event_id=event.id, user_id=u.id, role=role, company=f"Co {i}")
+            models.Member(
+                event_id=event.id,
+                user_id=u.id,
+                role=role,
+                company=f"Co {i}",
+                display_name=u.full_name,
+            )
             for i, u in enumerate(users)
         ]
         self.db.add_all(members)

@@ -92,8 +92,11 @@ def test_gestionnaire_adds_an_existing_user(gql, factory, db, event_with_preside
         },
         factory.token(db.get(models.User, gestionnaire.user_id)),
     )
-    assert data["addMember"]["fullName"] == "Known"
+    # The event's name for the member is the one given; the account keeps its own (issue 26).
+    assert data["addMember"]["fullName"] == "Nina New"
     assert rows(db, models.Member)[-1]["user_id"] == known.id
+    db.expire_all()
+    assert db.get(models.User, known.id).full_name == "Known"
 
 
 @pytest.mark.parametrize("role", ["ADMIN", "ORGANIZER", "MEMBER"])

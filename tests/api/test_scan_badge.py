@@ -511,7 +511,10 @@ def _bulk_event(factory, db, door: Door, members: int, scans: int) -> None:
     db.add_all(users)
     db.flush()
     rows = [
-        models.Member(event_id=door.event.id, user_id=u.id, role=Role.PARTICIPANT) for u in users
+        models.Member(
+            event_id=door.event.id, user_id=u.id, role=Role.PARTICIPANT, display_name="Bulk"
+        )
+        for u in users
     ]
     db.add_all(rows)
     db.flush()
