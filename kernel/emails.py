@@ -34,6 +34,7 @@ _WRITTEN_TOGETHER = (
 # How a script's first word in the Unicode names differs from the script's own name.
 _SCRIPT_ALIASES = {
     "CJK": "HAN",
+    "IDEOGRAPHIC": "HAN",
     "KATAKANA-HIRAGANA": "KATAKANA",
     "ARABIC-INDIC": "ARABIC",
     "EXTENDED": "ARABIC",
