@@ -31,7 +31,8 @@ ENDED = (
 
 
 # An access token is a JWT: three base64url parts, the first a JSON object (`{"` is `eyJ`).
-JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+# Searched for, not matched whole: `?token=Bearer eyJ...` or a bare `?eyJ...` leaks it as well.
+JWT = re.compile(r"(?<![\w-])eyJ[\w-]*\.[\w-]+\.[\w-]*")
 TOKEN_IN_QUERY = (
     "An access token is never accepted in an address, where logs and proxies keep it: send it "
     "as the header `Authorization: Bearer <token>`. Calendar apps use the event's icalUrl, "
@@ -40,12 +41,13 @@ TOKEN_IN_QUERY = (
 
 
 def access_token_in_query(query_string: bytes) -> bool:
-    """Whether any parameter of a request's query string is an access token, on any route:
-    it is refused (UNAUTHENTICATED, `TOKEN_IN_QUERY`), never used, since an address leaks."""
+    """Whether a request's query string holds an access token, in any parameter's name or
+    value, on any route: it is refused (UNAUTHENTICATED, `TOKEN_IN_QUERY`), never used, since
+    an address leaks."""
     if not query_string:
         return False
     query = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    return any(JWT.fullmatch(value.strip()) for _, value in query)
+    return any(JWT.search(name) or JWT.search(value) for name, value in query)
 
 
 def bearer(value: str) -> str | None:

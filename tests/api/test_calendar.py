@@ -226,6 +226,22 @@ def test_an_access_token_in_the_address_is_refused_on_every_route(factory, clien
     assert "icalUrl" in error["message"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["{access}", "token=Bearer%20{access}", "next=%2Fgraphql%3Ftoken%3D{access}&x=1"],
+)
+def test_an_access_token_anywhere_in_the_address_is_refused(factory, client, query):
+    # given a valid access token, in the address as a bare name, after a scheme, inside a value
+    access = factory.token(factory.user())
+    # when a route is asked with it
+    response = client.get(f"/healthz?{query.format(access=access)}")
+    # then it is refused as when it is the whole of `?token=`
+    assert response.status_code == 401
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "Authorization: Bearer" in error["message"]
+
+
 def test_an_access_token_in_a_websocket_address_is_refused(factory, client):
     access = factory.token(factory.user())
     with (
