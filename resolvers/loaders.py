@@ -256,6 +256,24 @@ class Loaders:
         )
 
     @cached_property
+    def member_name_by_event_user(self) -> BatchLoader[tuple[int, int], str | None]:
+        """The name an event shows for a user who is its member, by (event id, user id); None
+        for one who is not (a president outside the members, an admin)."""
+        return BatchLoader(
+            self.db,
+            _member_names,
+            _none,
+            [
+                (models.Event, lambda e: _pair(e.id, e.president_id)),
+                (models.Annonce, lambda a: _pair(a.event_id, a.created_by_id)),
+                (models.Question, lambda q: _pair(q.event_id, q.answered_by_id)),
+                (models.RoomAssignment, lambda a: _pair(a.event_id, a.assigned_by_id)),
+                (models.RoomAssignment, lambda a: _pair(a.event_id, a.ended_by_id)),
+                (models.AuditEntry, lambda e: _pair(e.event_id, e.actor_id)),
+            ],
+        )
+
+    @cached_property
     def event_by_id(self) -> BatchLoader[int, models.Event | None]:
         R = models.Room
         M = models.Member
@@ -427,6 +445,20 @@ class Loaders:
     def clear(self) -> None:
         for loader in self.all():
             loader.clear()
+
+
+def _pair(event_id: int | None, user_id: int | None) -> tuple[int, int] | None:
+    return (event_id, user_id) if event_id is not None and user_id is not None else None
+
+
+def _member_names(db: Session, keys: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The display names of the members these (event, user) pairs name, in one statement."""
+    M = models.Member
+    stmt = select(M.event_id, M.user_id, M.display_name).where(
+        among(col(M.event_id), {e for e, _ in keys}), among(col(M.user_id), {u for _, u in keys})
+    )
+    wanted = set(keys)
+    return {(e, u): name for e, u, name in db.exec(stmt) if (e, u) in wanted}
 
 
 def _members_with_users(

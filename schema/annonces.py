@@ -4,7 +4,6 @@ changing and deleting it (who reads which: `permissions.rules.ANNONCE_READERS`).
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -20,7 +19,7 @@ from schema.info import Info
 from schema.lazy import LazyClass
 from schema.loading import one
 from schema.node import Node
-from schema.users import User
+from schema.users import User, required_event_user
 
 if TYPE_CHECKING:
     from schema.events import Event
@@ -59,11 +58,7 @@ class Annonce(Node):
 
     @strawberry.field
     def created_by(self, info: Info) -> User:
-        return one(
-            info.context.loaders.user_by_id,
-            self.model.created_by_id,
-            partial(User.from_model, event_id=self.model.event_id),
-        )
+        return required_event_user(info, self.model.created_by_id, self.model.event_id)
 
     @field(description="True when the viewer may edit or delete it (only its author may).")
     def can_edit(self, info: Info) -> bool:

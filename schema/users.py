@@ -15,7 +15,7 @@ from permissions.rules import ADMIN, EXPOSANT_SCANNED, MEMBER_SELF, ORGANIZER
 from resolvers import members as member_resolvers
 from schema.info import Info
 from schema.lazy import LazyClass
-from schema.loading import maybe
+from schema.loading import maybe, one
 from schema.node import Node
 
 if TYPE_CHECKING:
@@ -37,13 +37,20 @@ class User(Node):
 
     @classmethod
     def from_model(
-        cls, user: models.User, via: models.Member | None = None, event_id: int | None = None
+        cls,
+        user: models.User,
+        via: models.Member | None = None,
+        event_id: int | None = None,
+        name: str | None = None,
     ) -> User:
+        """`name`: the event's name for the user (a member's display name), when it has one."""
         assert user.id is not None
+        if via is not None:
+            name = via.display_name
         return cls(
             id=strawberry.ID(encode("User", user.id)),
-            # Through a member, the event's name for the person: the account's is not its to read.
-            full_name=via.display_name if via is not None else user.full_name,
+            # In an event, the event's name for the person: the account's is not the event's.
+            full_name=name if name is not None else user.full_name,
             is_admin=user.is_admin,
             model=user,
             via_event_id=via.event_id if via is not None else event_id,
@@ -73,8 +80,21 @@ class User(Node):
         ]
 
 
+def _in_event(info: Info, user: models.User, event_id: int | None) -> User:
+    names = info.context.loaders.member_name_by_event_user
+    name = None if event_id is None or user.id is None else names.load((event_id, user.id))
+    return User.from_model(user, event_id=event_id, name=name)
+
+
 def event_user(info: Info, user_id: int | None, event_id: int | None) -> User | None:
-    """A user met through an event (a president, an author, an actor), for the policy's `via`."""
-    return maybe(
-        info.context.loaders.user_by_id, user_id, partial(User.from_model, event_id=event_id)
+    """A user met through an event (a president, an author, an actor), for the policy's `via`,
+    under the name the event gives them when they are among its members."""
+    in_event = partial(_in_event, info, event_id=event_id)
+    return maybe(info.context.loaders.user_by_id, user_id, in_event)
+
+
+def required_event_user(info: Info, user_id: int, event_id: int) -> User:
+    """`event_user` of a reference that cannot be empty (an annonce's author)."""
+    return one(
+        info.context.loaders.user_by_id, user_id, partial(_in_event, info, event_id=event_id)
     )

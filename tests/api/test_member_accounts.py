@@ -288,3 +288,33 @@ def test_a_csv_field_too_long_is_reported_on_its_line(db, upload, tenants):
         {"line": 3, "message": "The role is too long (41 characters; at most 40)."},
     ]
     assert [m for m in rows(db, models.Member) if m["role"] == "PARTICIPANT"] == []
+
+
+ANNOUNCE = """mutation($e: ID!) {
+  createAnnonce(eventId: $e, title: "Bienvenue", description: "Ouverture à 9 h", target: ALL) { createdBy { fullName } }
+}"""
+ANNONCES = "query($e: ID!) { event(id: $e) { annonces { createdBy { fullName } } } }"
+
+
+def test_a_member_acting_in_the_event_shows_under_the_events_name(gql, factory, db, tenants):
+    # given: the admin, a member of event A under the name "Someone Else"
+    event_a, staff_token, event_b, _, admin = tenants
+    gql.ok(
+        ADD,
+        {
+            "e": gid("Event", event_a),
+            "input": {"email": admin.email, "fullName": "Someone Else", "role": "EXPOSANT"},
+        },
+        staff_token,
+    )
+    admin_token = factory.token(admin)
+    # when: the admin writes an annonce in A, and one in B (where it is no member)
+    created = gql.ok(ANNOUNCE, {"e": gid("Event", event_a)}, admin_token)["createAnnonce"]
+    gql.ok(ANNOUNCE, {"e": gid("Event", event_b)}, admin_token)
+    # then
+    assert created["createdBy"] == {"fullName": "Someone Else"}
+    in_a = gql.ok(ANNONCES, {"e": gid("Event", event_a)}, staff_token)["event"]["annonces"]
+    assert in_a == [{"createdBy": {"fullName": "Someone Else"}}]
+    in_b = gql.ok(ANNONCES, {"e": gid("Event", event_b)}, admin_token)["event"]["annonces"]
+    assert in_b == [{"createdBy": {"fullName": "Ada Admin"}}]
+    assert gql.ok(ME, token=admin_token)["me"]["fullName"] == "Ada Admin"
