@@ -12,6 +12,11 @@ import models
 from kernel import emails, security
 from kernel.errors import BadUserInputError, UnauthenticatedError
 from resolvers.context import Context
+from resolvers.text import bounded
+
+# Our secrets are 43 characters: room for another encoding of one, not for a megabyte to hash.
+MAX_SECRET = 256
+MAX_PASSWORD = 256
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ def login(ctx: Context, *, email: str, password: str) -> TokenPair:
     limit, or before a failure's wait has passed, the answer is RATE_LIMITED without the
     password being checked at all, however many attempts arrive at once.
     """
+    # Refused before counting as an attempt: an input that cannot be anyone's changes nothing.
+    bounded(email, "The e-mail address", emails.MAX_LENGTH)
+    bounded(password, "The password", MAX_PASSWORD)
     account, address, throttle = normalize_email(email), ctx.client_address, ctx.login_throttle
     if throttle is not None:
         throttle.attempt(account, address)
@@ -81,6 +89,7 @@ def _revoke_family(ctx: Context, family: str, user_id: int) -> None:
 
 def refresh(ctx: Context, *, refresh_token: str) -> TokenPair:
     """Spend a refresh token for a new pair. A token spent twice is theft: the chain is revoked."""
+    bounded(refresh_token, "The refresh token", MAX_SECRET)
     stmt = select(models.RefreshToken).where(
         models.RefreshToken.token_hash == security.digest(refresh_token)
     )
@@ -106,6 +115,7 @@ def refresh(ctx: Context, *, refresh_token: str) -> TokenPair:
 
 def logout(ctx: Context, *, refresh_token: str) -> bool:
     """Revoke the chain of this refresh token. True when something was revoked."""
+    bounded(refresh_token, "The refresh token", MAX_SECRET)
     stmt = select(models.RefreshToken).where(
         models.RefreshToken.token_hash == security.digest(refresh_token)
     )
@@ -117,9 +127,6 @@ def logout(ctx: Context, *, refresh_token: str) -> bool:
     return True
 
 
-MAX_PASSWORD = 256
-
-
 def validate_password(password: str) -> None:
     if len(password) < 8:
         raise BadUserInputError("A password needs at least 8 characters.")
@@ -129,6 +136,7 @@ def validate_password(password: str) -> None:
 
 def set_password_with_token(ctx: Context, *, token: str, password: str) -> TokenPair:
     """Spend an invitation (or reset) token: set the password and log the user in."""
+    bounded(token, "The invitation token", MAX_SECRET)
     stmt = select(models.User).where(models.User.password_token_hash == security.digest(token))
     user = ctx.db.exec(stmt.with_for_update()).first()
     expires_at = user.password_token_expires_at if user is not None else None

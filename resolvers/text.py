@@ -26,8 +26,16 @@ def optional_text(value: str | None, label: str, max_length: int | None = None) 
     text = (value or "").strip()
     if "\x00" in text:
         raise BadUserInputError(f"{label} cannot contain the NUL character (U+0000).")
-    if max_length is not None and len(text) > max_length:
-        raise BadUserInputError(
-            f"{label} is too long ({len(text)} characters; at most {max_length})."
-        )
+    if max_length is not None:
+        bounded(text, label, max_length)
     return text
+
+
+def bounded(value: str, label: str, max_length: int) -> str:
+    """`value` as it is (a password or a token is never trimmed); BAD_USER_INPUT, naming
+    `label`, when it is longer than `max_length` characters."""
+    if len(value) > max_length:
+        raise BadUserInputError(
+            f"{label} is too long ({len(value)} characters; at most {max_length})."
+        )
+    return value

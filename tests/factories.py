@@ -63,6 +63,28 @@ class Factory:
         assert user.id is not None
         return security.issue_access_token(self.settings, user.id, models.utcnow()).token
 
+    def refresh_token(self, user: models.User) -> str:
+        """A refresh token of a new login chain of `user`, as logging in stores one."""
+        assert user.id is not None
+        secret = security.new_secret()
+        self._save(
+            models.RefreshToken(
+                user_id=user.id,
+                token_hash=security.digest(secret),
+                family=f"family-{next(_seq)}",
+                expires_at=self.now + timedelta(days=self.settings.refresh_token_days),
+            )
+        )
+        return secret
+
+    def invitation(self, user: models.User) -> str:
+        """A one-time token that lets `user` set a password, as an invitation stores one."""
+        secret = security.new_secret()
+        user.password_token_hash = security.digest(secret)
+        user.password_token_expires_at = self.now + timedelta(days=7)
+        self._save(user)
+        return secret
+
     def event(
         self, *, president: models.User | None = None, timezone: str = "UTC", **kw: Any
     ) -> models.Event:
