@@ -154,15 +154,17 @@ class LoginThrottle:
         from this address (with its wait) starts again."""
         *others, client = self._counts(account, address)
         now = time.time()
-        # In `_counts`' order, as `attempt` locks them.
+        # One statement per row, in `_counts`' order, as `attempt` locks them: a single
+        # `key IN (...)` would lock them in whatever order its plan visits them.
         with self.engine.begin() as conn:
-            conn.execute(
-                update(COUNTER)
-                .where(
-                    COUNTER.c.key.in_([c.key for c in others]),
-                    COUNTER.c.expires_at > now,
-                    COUNTER.c.hits > 0,
+            for count in others:
+                conn.execute(
+                    update(COUNTER)
+                    .where(
+                        COUNTER.c.key == count.key,
+                        COUNTER.c.expires_at > now,
+                        COUNTER.c.hits > 0,
+                    )
+                    .values(hits=COUNTER.c.hits - 1)
                 )
-                .values(hits=COUNTER.c.hits - 1)
-            )
             conn.execute(delete(COUNTER).where(COUNTER.c.key == client.key))
