@@ -41,6 +41,10 @@ COUNTER = models.RateLimitCounter.__table__  # type: ignore[attr-defined]  # SQL
 # doubles the wait before the next attempt, from one second up to `MAX_DELAY_SECONDS`.
 FREE_FAILURES = 3
 MAX_DELAY_SECONDS = 300
+# Spent windows carry nothing (an upsert starts a spent one again), but every address and
+# typed e-mail leaves a row: each worker removes the spent ones at most this often.
+PURGE_EVERY_SECONDS = 600
+PURGE_BATCH = 1000
 
 
 def delay_after(failures: int) -> int:
@@ -90,6 +94,7 @@ class LoginThrottle:
         self.per_client: RateLimitItem = parse(settings.login_limit_per_client)
         self.per_account: RateLimitItem = parse(settings.login_limit_per_account)
         self.per_address: RateLimitItem = parse(settings.login_limit_per_address)
+        self.purged_at = 0.0
 
     def _counts(self, account: str, address: str | None) -> list[_Count]:
         # Always taken in this order (account, address, client): concurrent attempts lock
@@ -148,6 +153,17 @@ class LoginThrottle:
                     f"Too many failed logins {count.whose}; try again in {_wait(seconds)}.",
                     retry_after=seconds,
                 )
+        if now - self.purged_at >= PURGE_EVERY_SECONDS:
+            self.purged_at = now
+            self._purge(now)
+
+    def _purge(self, now: float) -> None:
+        """Remove spent windows, a batch at a time, never waiting on a row an attempt holds."""
+        spent = select(COUNTER.c.key).where(COUNTER.c.expires_at <= now).limit(PURGE_BATCH)
+        if self.engine.dialect.name == "postgresql":
+            spent = spent.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            conn.execute(delete(COUNTER).where(COUNTER.c.key.in_(spent.scalar_subquery())))
 
     def succeeded(self, account: str, address: str | None) -> None:
         """The attempt was no failure: its places are given back, and its account's count

@@ -175,3 +175,19 @@ def test_the_wait_between_failures_from_one_address_grows(start_server, factory)
     assert "errors" not in _login(base, "ada@example.org", PASSWORD).json()
     for _ in range(3):
         assert _code(_login(base, "ada@example.org", "guess")) == "UNAUTHENTICATED"
+
+
+def test_spent_windows_are_removed_and_live_ones_kept(start_server, factory, db):
+    # given a counter whose window ended and one still running
+    db.add(RateLimitCounter(key="address:192.0.2.1", hits=9, expires_at=time.time() - 1))
+    db.add(RateLimitCounter(key="address:192.0.2.2", hits=2, expires_at=time.time() + 900))
+    db.commit()
+    factory.user(email="ada@example.org")
+    base = start_server()
+    # when a server hears a login
+    assert "errors" not in _login(base, "ada@example.org", PASSWORD, "198.51.100.7").json()
+    # then the spent window is gone; the running one, and this login's counts, stay
+    db.expire_all()
+    keys = {c.key for c in db.exec(select(RateLimitCounter)).all()}
+    assert "address:192.0.2.1" not in keys
+    assert {"address:192.0.2.2", "address:198.51.100.7"} <= keys
